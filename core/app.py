@@ -1,0 +1,188 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from flask import Flask, abort, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import lazy_gettext as _l
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core import i18n
+from core.config import build_config
+from core.db import configure_engine, db, set_write_intent
+from core.extensions import babel, csrf, login_manager
+from core.permissions import declared_permission
+from core.plugins import PluginRegistry
+
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+THEMES_FOLDER = SOURCE_ROOT / "themes"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def default_instance_path() -> Path:
+    if os.environ.get("KHET_INSTANCE_PATH"):
+        return Path(os.environ["KHET_INSTANCE_PATH"]).resolve()
+    if (SOURCE_ROOT / "pyproject.toml").exists():  # running from a checkout
+        return SOURCE_ROOT / "instance"
+    return Path.cwd() / "instance"
+
+
+class KhetSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        from flask import has_request_context
+
+        return app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure)
+
+
+class KhetFlask(Flask):
+    session_interface = KhetSessionInterface()
+
+    def create_global_jinja_loader(self):
+        """Active theme first, then core and module templates.
+
+        A theme template may extend the one it replaces as "original/<name>".
+        """
+        original = super().create_global_jinja_loader()
+        theme = THEMES_FOLDER / self.config.get("THEME", "default") / "templates"
+        loaders = [FileSystemLoader(str(theme))] if theme.is_dir() else []
+        return ChoiceLoader(loaders + [PrefixLoader({"original": original}), original])
+
+
+def create_app(config: dict | None = None, instance_path: str | Path | None = None, entry_points=None) -> Flask:
+    started = time.perf_counter()
+    instance = Path(instance_path).resolve() if instance_path else default_instance_path()
+    app = KhetFlask("core", instance_path=str(instance), instance_relative_config=True)
+    app.config.update(build_config(instance, config))
+    theme_folder = THEMES_FOLDER / app.config["THEME"]
+    if not theme_folder.is_dir():
+        from core.config import ConfigError
+
+        raise ConfigError(f"theme {app.config['THEME']!r} not found in {THEMES_FOLDER}")
+    if app.config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    _init_database(app)
+    from core import builtin
+
+    registry = PluginRegistry()
+    registry.load(builtin, entry_points=entry_points)
+    app.extensions["khet"] = registry
+
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.translation_directories(registry)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.register_filters(app)
+    csrf.init_app(app)
+    _init_login(app)
+    registry.register_blueprints(app)
+    _register_plugin_cli(app, registry)
+    _install_request_guards(app, registry)
+    _install_error_pages(app)
+    _install_template_context(app, registry)
+    app.config["KHET_STARTUP_SECONDS"] = time.perf_counter() - started
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.startswith("sqlite"):
+        options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    else:
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_recycle", 1800)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def _init_login(app: Flask) -> None:
+    from core.models import Person
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_person(session_id: str):
+        person_id, _, version = session_id.partition(":")
+        if not person_id.isdigit():
+            return None
+        person = db.session.get(Person, int(person_id))
+        if person is None or not person.active or str(person.session_version) != version:
+            return None
+        return person
+
+
+def _register_plugin_cli(app: Flask, registry: PluginRegistry) -> None:
+    import click
+
+    for plugin_id, commands in registry.call_each("cli_commands", only_enabled=False):
+        group = click.Group(name=plugin_id, help=f"Commands of the {plugin_id} module.")
+        for command in commands:
+            group.add_command(command)
+        app.cli.add_command(group)
+
+
+def _install_request_guards(app: Flask, registry: PluginRegistry) -> None:
+    @app.before_request
+    def _guard():
+        set_write_intent(request.method not in SAFE_METHODS)
+        # One app context may serve several requests (tests do this): nothing, least of all
+        # the signed-in person, may carry over from an earlier request.
+        registry.forget_cached_state()
+        g.pop("_login_user", None)
+        if request.endpoint is None:
+            return None  # 404/405 follow
+        if request.endpoint == "static" or request.endpoint.endswith(".static"):
+            return None
+        view = app.view_functions.get(request.endpoint)
+        if declared_permission(view) is None:
+            # Secure by default: a view that forgot to declare its permission is closed.
+            app.logger.error("view %s declares no permission; refusing", request.endpoint)
+            abort(403)
+        owner = registry.blueprint_owner.get(request.blueprint or "")
+        if owner and not registry.is_enabled(owner):
+            abort(404)
+        return None
+
+    @app.teardown_request
+    def _reset_write_intent(_exc):
+        set_write_intent(False)
+
+
+def _install_error_pages(app: Flask) -> None:
+    def render_error(code: int):
+        def handler(_error):
+            if code == 500:
+                db.session.rollback()
+            return render_template(f"errors/{code}.html"), code
+
+        return handler
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, render_error(code))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return render_template("errors/400.html", reason=_l("The form had expired or came from elsewhere. Please try again.")), 400
+
+
+def _install_template_context(app: Flask, registry: PluginRegistry) -> None:
+    from core import web
+
+    app.context_processor(web.template_context)
+    app.jinja_env.globals["template_slot"] = web.template_slot
+    app.jinja_env.globals["theme_static"] = web.theme_static_url

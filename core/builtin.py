@@ -1,0 +1,55 @@
+"""Core's own hook implementations: core is registered like any module, under the id "core"."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core import __version__, CORE_API_VERSION
+from core.hookspecs import hookimpl
+from core.plugin_api import MenuItem, Permission, PluginInfo
+
+
+@hookimpl
+def plugin_info():
+    return PluginInfo(
+        id="core",
+        name_th="แกนระบบ",
+        name_en="Core",
+        version=__version__,
+        core_api=CORE_API_VERSION,
+    )
+
+
+@hookimpl
+def blueprints():
+    from core.views import admin, auth, main
+
+    return [auth.bp, main.bp, main.core_static, admin.bp]
+
+
+@hookimpl
+def model_classes():
+    from core import models as m
+
+    return [
+        m.Office, m.Group, m.SchoolNetwork, m.School, m.SchoolList, m.Person, m.GroupMembership,
+        m.SchoolMembership, m.Delegation, m.Role, m.Grant, m.LoginFailure, m.PluginState, m.Setting,
+    ]
+
+
+@hookimpl
+def permissions():
+    return [
+        Permission("core.admin", _l("Administer the installation: modules, settings, branding")),
+        Permission("core.org.manage", _l("Manage groups, schools, networks and school lists")),
+        Permission("core.people.manage", _l("Manage people, their memberships and sign-in accounts")),
+        Permission("core.roles.manage", _l("Manage roles and grant permissions")),
+    ]
+
+
+@hookimpl
+def menu_items(user):
+    return [
+        MenuItem(_l("Office and branding"), "admin.office", section="admin", permission="core.admin", weight=10),
+        MenuItem(_l("Modules"), "admin.modules", section="admin", permission="core.admin", weight=20),
+    ]

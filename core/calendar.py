@@ -1,0 +1,128 @@
+"""Thai official calendar: Buddhist Era dates, fiscal years and half-years.
+
+The fiscal year (ปีงบประมาณ) runs 1 October - 30 September and is named by the
+BE year in which it ends: FY 2569 = 1 Oct 2025 - 30 Sep 2026. Salary-step
+half-years run 1 Oct - 31 Mar (first) and 1 Apr - 30 Sep (second).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+BE_OFFSET = 543
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+THAI_MONTHS = (
+    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
+    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+)
+THAI_MONTHS_SHORT = (
+    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
+    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+)
+THAI_WEEKDAYS = ("จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์")
+ENGLISH_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+ENGLISH_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def be_year(ce_year: int) -> int:
+    return ce_year + BE_OFFSET
+
+
+def ce_year(be: int) -> int:
+    return be - BE_OFFSET
+
+
+def to_local(value: dt.datetime) -> dt.datetime:
+    """Stored timestamps are naive UTC; people read Bangkok time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(BANGKOK)
+
+
+def local_today() -> dt.date:
+    return dt.datetime.now(BANGKOK).date()
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return to_local(value).date()
+    return value
+
+
+def format_date(value, style: str = "short", locale: str = "th") -> str:
+    """"1 ก.ค. 2564" (short), "1 กรกฎาคม 2564" (long); in English "1 Jul 2021" / "1 July 2021"."""
+    if value is None:
+        return ""
+    day = _as_date(value)
+    if locale == "en":
+        months = ENGLISH_MONTHS if style == "long" else ENGLISH_MONTHS_SHORT
+        return f"{day.day} {months[day.month - 1]} {day.year}"
+    months = THAI_MONTHS if style == "long" else THAI_MONTHS_SHORT
+    return f"{day.day} {months[day.month - 1]} {be_year(day.year)}"
+
+
+def format_time(value, locale: str = "th", seconds: bool = False) -> str:
+    """"14:50 น." in Thai, "14:50" in English."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = to_local(value)
+    text = value.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{text} น." if locale != "en" else text
+
+
+def format_datetime(value, style: str = "short", locale: str = "th", seconds: bool = False) -> str:
+    if value is None:
+        return ""
+    return f"{format_date(value, style, locale)} {format_time(value, locale, seconds)}"
+
+
+def fiscal_year(day: dt.date) -> int:
+    """The BE fiscal year a date falls in: 1 Oct 2025 -> 2569."""
+    day = _as_date(day)
+    return be_year(day.year + 1 if day.month >= 10 else day.year)
+
+
+def fiscal_year_range(fiscal_year_be: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a BE fiscal year: 2569 -> (2025-10-01, 2026-09-30)."""
+    end_ce = ce_year(fiscal_year_be)
+    return dt.date(end_ce - 1, 10, 1), dt.date(end_ce, 9, 30)
+
+
+def half_year(day: dt.date) -> tuple[int, int]:
+    """(fiscal year, 1 or 2): 1 Oct - 31 Mar is the first half, 1 Apr - 30 Sep the second."""
+    day = _as_date(day)
+    return fiscal_year(day), (1 if day.month >= 10 or day.month <= 3 else 2)
+
+
+def half_year_range(fiscal_year_be: int, half: int) -> tuple[dt.date, dt.date]:
+    start, end = fiscal_year_range(fiscal_year_be)
+    if half == 1:
+        return start, dt.date(start.year + 1, 3, 31)
+    if half == 2:
+        return dt.date(end.year, 4, 1), end
+    raise ValueError("half must be 1 or 2")
+
+
+def calendar_year_be(day: dt.date) -> int:
+    """Correspondence registers restart every calendar year, named in BE."""
+    return be_year(_as_date(day).year)
+
+
+def parse_be_date(text: str) -> dt.date:
+    """Read "15/07/2564" or "2564-07-15" (BE) or an ISO CE date as a date; ValueError if neither."""
+    text = text.strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            parsed = dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if parsed.year > 2400:  # a BE year: no Khet record is dated after CE 2400
+            parsed = parsed.replace(year=ce_year(parsed.year))
+        return parsed
+    raise ValueError(text)

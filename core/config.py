@@ -1,0 +1,133 @@
+"""Where an installation's settings come from, in order of precedence.
+
+1. values passed to ``create_app(config=...)`` (tests, the CLI),
+2. ``KHET_*`` environment variables (``KHET_DATABASE_URL`` ...),
+3. ``instance/config.toml``,
+4. the defaults below.
+
+Keys in config.toml and after the ``KHET_`` prefix are the lower- or upper-case
+form of the Flask config key they set (``database_url`` -> ``DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+
+DEFAULTS = {
+    "DATABASE_URL": None,  # None -> sqlite in the instance folder
+    "THEME": "default",
+    "PLUGINS_ALLOWED": None,  # None -> any installed module may be enabled
+    "BABEL_DEFAULT_LOCALE": "th",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Bangkok",
+    "LANGUAGES": ["th", "en"],
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,  # also Secure whenever the request is HTTPS
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCK_MINUTES": 15,
+    "UPLOAD_FOLDER": None,  # None -> instance/uploads
+    "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
+    "PER_PAGE": 25,
+    "PROXY_FIX": False,  # trust one X-Forwarded-* hop (behind nginx)
+    "MAIL_SERVER": None,
+}
+
+# Values in the environment are strings; these keys are parsed into other types.
+_BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "PROXY_FIX", "TESTING"}
+_INTEGER_KEYS = {"LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "PER_PAGE", "MAX_CONTENT_LENGTH"}
+_LIST_KEYS = {"PLUGINS_ALLOWED", "LANGUAGES"}
+
+
+class ConfigError(Exception):
+    """The installation's configuration cannot be used; the message says why."""
+
+
+def _coerce(key: str, value: str):
+    if key in _BOOLEAN_KEYS:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if key in _INTEGER_KEYS:
+        try:
+            return int(value)
+        except ValueError as exc:
+            raise ConfigError(f"KHET_{key} must be a whole number, not {value!r}") from exc
+    if key in _LIST_KEYS:
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def read_config_file(instance_path: Path) -> dict:
+    path = instance_path / "config.toml"
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    return {key.upper(): value for key, value in data.items()}
+
+
+def read_environment(environ=os.environ) -> dict:
+    values = {}
+    for name, value in environ.items():
+        if name.startswith("KHET_") and name not in {"KHET_INSTANCE_PATH", "KHET_TEST_DATABASE_URL"}:
+            key = name[len("KHET_"):]
+            values[key] = _coerce(key, value)
+    return values
+
+
+def ensure_secret_key(instance_path: Path) -> str:
+    """Return the installation's secret key, creating it once if there is none.
+
+    The key lives in ``instance/secret_key`` so that every worker process of one
+    installation shares it (sessions signed by one are valid in all).
+    """
+    path = instance_path / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race; use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
+    config = dict(DEFAULTS)
+    config.update(read_config_file(instance_path))
+    config.update(read_environment())
+    config.update({key.upper(): value for key, value in (overrides or {}).items()})
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{instance_path / 'khet.db'}"
+    if not config.get("UPLOAD_FOLDER"):
+        config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = ensure_secret_key(instance_path)
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["DATABASE_URL"])
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Pick the drivers Khet installs when a URL names only the database."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith(("mysql://", "mariadb://")):
+        url = "mysql+pymysql://" + url.split("://", 1)[1]
+    if url.startswith("mysql+pymysql://") and "charset=" not in url:
+        # Thai needs four-byte-safe UTF-8 on MariaDB/MySQL.
+        url += ("&" if "?" in url else "?") + "charset=utf8mb4"
+    return url

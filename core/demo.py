@@ -1,0 +1,136 @@
+"""The demo office behind `khet demo`: groups, networks, 30 schools, people, roles, and every module's data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from sqlalchemy import select
+
+from core import security, seed
+from core.db import db
+from core.models import (
+    Delegation, Group, GroupMembership, Office, Person, Role, School, SchoolList, SchoolMembership, SchoolNetwork,
+)
+from core.plugins import registry
+
+DEMO_PASSWORD = "demo-2569"
+ADMIN_PASSWORD = "demo-admin-2569"
+
+DISTRICTS = ("เมืองชัยนาท", "มโนรมย์", "วัดสิงห์", "สรรพยา", "สรรคบุรี", "หันคา")
+SCHOOL_NAMES = (
+    "วัดธรรมามูล", "บ้านกุดจอก", "วัดบรมธาตุ", "อนุบาลชัยนาท", "วัดหนองแซง", "บ้านท่าชัย",
+    "วัดคุ้งสำเภา", "บ้านหางน้ำหนองแขม", "วัดศรีวโนภาส", "วัดอู่ตะเภา", "บ้านวังหมัน", "วัดบ่อแร่",
+    "วัดสิงห์สถิตย์", "บ้านหนองขุ่น", "วัดโพนางดำ", "บ้านบางหลวง", "วัดตะแบกเตี้ย", "วัดดอนกำ",
+    "บ้านเนินขาม", "วัดกุดจอก", "บ้านหนองมะโมง", "วัดเขาแก้ว", "บ้านห้วยกรด", "วัดสังฆาราม",
+    "บ้านดงคอน", "วัดหัวยาง", "บ้านไร่พัฒนา", "วัดพระแก้ว", "บ้านสะพานหิน", "วัดท่าพระ",
+)
+FIRST_NAMES = (
+    "สมชาย", "สมหญิง", "วิไลวรรณ", "ประเสริฐ", "กาญจนา", "ธนพล", "อรุณี", "สุรชัย", "พรทิพย์", "วีระ",
+    "จันทร์เพ็ญ", "อนุชา", "ศิริพร", "ชัยวัฒน์", "นภาพร", "บุญมี", "รัตนา", "เกียรติศักดิ์", "มาลี", "ปิยะ",
+)
+LAST_NAMES = (
+    "ใจดี", "ศรีสุข", "บุญมา", "ทองคำ", "แสงทอง", "พรหมมา", "วงศ์ใหญ่", "สุขสวัสดิ์", "เพชรรัตน์", "มีสุข",
+)
+
+
+def seed_demo(rng: random.Random | None = None) -> bool:
+    """Create the demo office once; returns False (and changes nothing) when an office exists."""
+    if Office.current() is not None:
+        return False
+    rng = rng or random.Random(2569)
+    office = seed.seed_office(
+        "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาชัยนาท (สาธิต)", short_name="สพป.ชัยนาท (สาธิต)", letter_code="ศธ 04999"
+    )
+    office.address = "ถนนพรหมประเสริฐ ตำบลในเมือง อำเภอเมืองชัยนาท จังหวัดชัยนาท 17000"
+    password_hash = security.hash_password(DEMO_PASSWORD)  # one hash for all demo people keeps seeding quick
+
+    def person(username, first, last, position, title="นาย", **extra):
+        record = Person(
+            username=username, title=title, first_name=first, last_name=last, position=position,
+            password_hash=password_hash, email=f"{username}@demo.khet.local", **extra,
+        )
+        db.session.add(record)
+        return record
+
+    admin = person("admin", "ผู้ดูแล", "ระบบ", "นักวิชาการคอมพิวเตอร์", is_admin=True)
+    admin.password_hash = security.hash_password(ADMIN_PASSWORD)
+    director = person("director", "ประเสริฐ", "ศรีสุข", "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา")
+    deputies = [
+        person(f"deputy{i}", FIRST_NAMES[i + 2], LAST_NAMES[i + 2], "รองผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา",
+               title="นาง" if i % 2 else "นาย")
+        for i in range(1, 4)
+    ]
+    db.session.flush()
+    office.director_id = director.id
+
+    groups = db.session.scalars(select(Group).order_by(Group.sort_order)).all()
+    staff_count = 0
+    for index, group in enumerate(groups):
+        group.deputy_id = deputies[index % len(deputies)].id
+        head = person(f"{group.code}_head", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES), f"ผู้อำนวยการ{group.name}")
+        db.session.flush()
+        db.session.add(GroupMembership(person_id=head.id, group_id=group.id, is_director=True))
+        for n in range(1, 4):
+            staff_count += 1
+            member = person(
+                f"{group.code}{n}", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES),
+                rng.choice(("นักวิเคราะห์นโยบายและแผนชำนาญการ", "นักจัดการงานทั่วไปชำนาญการ", "เจ้าพนักงานธุรการ",
+                            "ศึกษานิเทศก์ชำนาญการพิเศษ", "นักทรัพยากรบุคคลชำนาญการ")),
+                title=rng.choice(("นาย", "นาง", "นางสาว")),
+            )
+            db.session.flush()
+            db.session.add(GroupMembership(person_id=member.id, group_id=group.id))
+    # The director's standing delegations (คนที่ 1, 2, 3) for the current year.
+    today = dt.date.today()
+    for rank, deputy in enumerate(deputies, start=1):
+        db.session.add(Delegation(
+            principal_id=director.id, delegate_id=deputy.id, rank=rank,
+            starts_on=dt.date(today.year, 1, 1), ends_on=dt.date(today.year, 12, 31),
+            note="คำสั่งมอบหมายให้ปฏิบัติราชการแทน",
+        ))
+
+    networks = []
+    for district in DISTRICTS:
+        network = SchoolNetwork(name=f"เครือข่าย{district}", district=district, deputy_id=rng.choice(deputies).id)
+        db.session.add(network)
+        networks.append(network)
+    db.session.flush()
+    schools = []
+    for index, name in enumerate(SCHOOL_NAMES):
+        network = networks[index % len(networks)]
+        school = School(
+            code=f"1018{index + 1:06d}", name=f"โรงเรียน{name}", district=network.district, network_id=network.id,
+            school_type="extended" if index % 7 == 0 else "primary", phone=f"056-41{index:04d}",
+        )
+        db.session.add(school)
+        schools.append(school)
+    db.session.flush()
+    for index, school in enumerate(schools, start=1):
+        head = person(f"school{index}_director", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES),
+                      f"ผู้อำนวยการ{school.name}")
+        clerk = person(f"school{index}_clerk", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES), "ครู (ธุรการโรงเรียน)",
+                       title=rng.choice(("นาง", "นางสาว")))
+        teacher = person(f"school{index}_teacher", rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES), "ครูชำนาญการ")
+        db.session.flush()
+        db.session.add_all([
+            SchoolMembership(person_id=head.id, school_id=school.id, role="director"),
+            SchoolMembership(person_id=clerk.id, school_id=school.id, role="clerk"),
+            SchoolMembership(person_id=teacher.id, school_id=school.id, role="teacher"),
+        ])
+    small = SchoolList(name="โรงเรียนขนาดเล็ก", description="นักเรียนไม่เกิน 120 คน", owner_id=admin.id)
+    small.schools = schools[::3]
+    extended = SchoolList(name="โรงเรียนขยายโอกาส", owner_id=admin.id)
+    extended.schools = [s for s in schools if s.school_type == "extended"]
+    db.session.add_all([small, extended])
+    administrators = db.session.scalar(select(Role).where(Role.code == "administrators"))
+    administrators.members.append(admin)
+    db.session.commit()
+
+    reg = registry()
+    for plugin_id in reg.module_ids:
+        reg.set_enabled(plugin_id, True)
+    # Each module seeds its own data; one that fails stops the demo with its error.
+    list(reg.call_each("demo_data", office=office, rng=rng))
+    db.session.commit()
+    return True

@@ -1,0 +1,85 @@
+"""Every hook a Khet module can implement. One line of docstring each; docs/hooks.md has the detail.
+
+Hooks are called with keyword arguments only, and grow only by gaining
+arguments, so a module written for an older core keeps working.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("khet")
+hookimpl = pluggy.HookimplMarker("khet")
+
+
+@hookspec(firstresult=True)
+def plugin_info():
+    """Return the module's PluginInfo: id, Thai and English name, version, core API version, dependencies."""
+
+
+@hookspec
+def blueprints():
+    """Return the Flask blueprints of the module; each is mounted under /<module id>/."""
+
+
+@hookspec
+def model_classes():
+    """Return the SQLAlchemy model classes the module owns; their tables start with the module id."""
+
+
+@hookspec(firstresult=True)
+def migrations_folder():
+    """Return the path of the folder holding the module's Alembic revisions."""
+
+
+@hookspec
+def permissions():
+    """Return the Permission codes the module declares, each prefixed with the module id."""
+
+
+@hookspec
+def menu_items(user):
+    """Return the MenuItems the module adds to the top menu for this user."""
+
+
+@hookspec
+def dashboard_cards(user):
+    """Return the DashboardCards the module shows on this user's home page."""
+
+
+@hookspec(firstresult=True)
+def settings_form():
+    """Return a SettingsSpec: the form class and defaults of the module's admin settings page."""
+
+
+@hookspec
+def cli_commands():
+    """Return click commands to add under `khet <module id>`."""
+
+
+@hookspec
+def demo_data(office, rng):
+    """Create the module's demo records for `khet demo`, using rng for repeatable variety."""
+
+
+@hookspec
+def search(user, query, limit):
+    """Return up to limit SearchResults for the global search box, only ones the user may open."""
+
+
+@hookspec
+def person_deactivated(person):
+    """React to a person being deactivated (hand over their open work, revoke tokens)."""
+
+
+@hookspec
+def person_changed_group(person, old_group, new_group):
+    """React to a person moving from one group of the office to another."""
+
+
+@hookspec
+def school_added(school):
+    """React to a new school joining the office (create its registers, default lists)."""
+
+
+@hookspec
+def template_slot(slot, context):
+    """Return HTML to insert at a named slot of a core template (e.g. "home_top", "person_detail")."""

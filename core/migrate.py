@@ -1,0 +1,141 @@
+"""Alembic per component: core first, then every installed module in dependency order.
+
+Each component keeps its revisions in its own folder and its position in its
+own table (``alembic_version_<id>``), so removing one module's package leaves
+everyone else's history intact. Revisions never import live models.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from core.db import db
+from core.plugins import registry
+
+ENV_FOLDER = Path(__file__).parent / "alembic"
+
+
+class MigrationError(Exception):
+    """Models and migrations disagree, or a component cannot be migrated."""
+
+
+@dataclass
+class Component:
+    id: str
+    folder: Path | None
+    tables: set[str]
+
+
+def components(app) -> list[Component]:
+    return [
+        Component(plugin_id, loaded.migrations_folder, set(loaded.tables))
+        for plugin_id, loaded in registry(app).plugins.items()
+    ]
+
+
+def _config(component: Component, connection, output=None) -> Config:
+    config = Config(stdout=output or io.StringIO())
+    config.set_main_option("script_location", str(ENV_FOLDER))
+    config.set_main_option("version_locations", str(component.folder))
+    config.set_main_option("path_separator", "os")
+    config.attributes.update(connection=connection, component=component.id, tables=component.tables)
+    return config
+
+
+def upgrade_all(app, output=None) -> list[str]:
+    """Bring every installed component to its head; returns the ids migrated."""
+    done = []
+    with app.app_context():
+        for component in components(app):
+            if component.folder is None:
+                if component.tables:
+                    raise MigrationError(f"module {component.id!r} has tables but no migrations folder")
+                continue
+            with db.engine.connect() as connection:
+                command.upgrade(_config(component, connection, output), "head")
+                connection.commit()
+            done.append(component.id)
+    return done
+
+
+def current_revisions(app) -> dict[str, str | None]:
+    revisions = {}
+    with app.app_context(), db.engine.connect() as connection:
+        for component in components(app):
+            context = MigrationContext.configure(
+                connection, opts={"version_table": f"alembic_version_{component.id}"}
+            )
+            revisions[component.id] = context.get_current_revision()
+    return revisions
+
+
+def differences(app) -> dict[str, list]:
+    """What autogenerate would still write, per component: empty when models and migrations agree."""
+    found = {}
+    with app.app_context(), db.engine.connect() as connection:
+        for component in components(app):
+            if component.folder is not None:
+                script = ScriptDirectory.from_config(_config(component, connection))
+                context = MigrationContext.configure(
+                    connection, opts={"version_table": f"alembic_version_{component.id}"}
+                )
+                if context.get_current_revision() != script.get_current_head():
+                    found[component.id] = [("not at head", context.get_current_revision(), script.get_current_head())]
+                    continue
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "compare_type": True,
+                    "include_object": _owned_by(component.tables),
+                    "include_name": _named_by(component.tables),
+                },
+            )
+            diff = compare_metadata(context, db.metadata)
+            if diff:
+                found[component.id] = diff
+    return found
+
+
+def _owned_by(tables):
+    def include_object(obj, name, type_, reflected, compare_to):
+        if type_ == "table":
+            return name in tables
+        table = getattr(obj, "table", None)
+        return table is None or table.name in tables
+
+    return include_object
+
+
+def _named_by(tables):
+    def include_name(name, type_, parent_names):
+        return name in tables if type_ == "table" else True
+
+    return include_name
+
+
+def new_revision(app, component_id: str, message: str, autogenerate: bool = True) -> None:
+    """Write a new revision into the component's folder (for module authors: `khet db revision`)."""
+    component = next((c for c in components(app) if c.id == component_id), None)
+    if component is None:
+        raise MigrationError(f"no installed component called {component_id!r}")
+    folder = component.folder or (registry(app).plugins[component_id].package_folder / "migrations")
+    folder.mkdir(exist_ok=True)
+    component.folder = folder
+    with app.app_context(), db.engine.connect() as connection:
+        config = _config(component, connection)
+        script = ScriptDirectory.from_config(config)
+        command.revision(
+            config,
+            message=message,
+            autogenerate=autogenerate,
+            head=script.get_current_head() or "base",
+            version_path=str(folder),
+        )

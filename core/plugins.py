@@ -1,0 +1,315 @@
+"""Finding, loading, checking and switching modules.
+
+Installed means discovered through the ``khet.plugins`` entry point; enabled
+means switched on by the office admin and recorded in ``core_plugin_state``.
+Blueprints of every installed module are registered at start-up (Flask cannot
+add them later); a request guard answers 404 for a disabled module.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import pluggy
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from core import CORE_API_VERSION, hookspecs
+from core.db import db
+from core.plugin_api import Permission, PluginInfo
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "khet.plugins"
+CORE_ID = "core"
+
+
+class PluginConflict(Exception):
+    """Two modules claim the same id, permission, URL prefix or table prefix; start-up stops."""
+
+
+class PluginError(Exception):
+    """A module cannot be enabled or disabled; the message says why, in the user's language."""
+
+
+@dataclass
+class LoadedPlugin:
+    info: PluginInfo
+    module: ModuleType
+    distribution: str = ""
+    blueprints: list = field(default_factory=list)
+    permissions: list[Permission] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def package_folder(self) -> Path:
+        return Path(self.module.__file__).parent
+
+    @property
+    def migrations_folder(self) -> Path | None:
+        return _migrations_folder(self.module)
+
+
+def _migrations_folder(module: ModuleType) -> Path | None:
+    impl = getattr(module, "migrations_folder", None)
+    folder = Path(impl()) if impl else Path(module.__file__).parent / "migrations"
+    return folder if folder.is_dir() else None
+
+
+def make_plugin_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("khet")
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def discover_entry_points():
+    """The installed modules' entry points, sorted by name so start-up is repeatable."""
+    return sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+
+
+class PluginRegistry:
+    """Everything core knows about the installed modules of one app."""
+
+    def __init__(self):
+        self.pm = make_plugin_manager()
+        self.plugins: dict[str, LoadedPlugin] = {}  # loaded modules, in dependency order, core first
+        self.broken: dict[str, str] = {}  # entry point name -> error shown on the admin page
+        self.permissions: dict[str, Permission] = {}
+        self.permission_owner: dict[str, str] = {}
+        self.blueprint_owner: dict[str, str] = {}
+
+    # --- loading ---------------------------------------------------------------
+
+    def load(self, core_module: ModuleType, entry_points=None) -> None:
+        self._register(core_module, distribution="khet")
+        for entry_point in discover_entry_points() if entry_points is None else entry_points:
+            try:
+                module = entry_point.load()
+                self._register(module, distribution=getattr(entry_point.dist, "name", "") or "", name=entry_point.name)
+            except PluginConflict:
+                raise
+            except Exception as exc:  # a broken third-party module must not take the site down
+                self.broken[entry_point.name] = f"{type(exc).__name__}: {exc}"
+                log.error("module %s could not be loaded and is skipped:\n%s", entry_point.name, traceback.format_exc())
+        self._check_dependencies()
+        self.pm.check_pending()
+        self._order_by_dependencies()
+
+    def _register(self, module: ModuleType, distribution: str, name: str | None = None) -> None:
+        info_hook = getattr(module, "plugin_info", None)
+        if info_hook is None:
+            raise TypeError("the module has no plugin_info hook")
+        info = info_hook()
+        if not isinstance(info, PluginInfo):
+            raise TypeError("plugin_info() must return a core.plugin_api.PluginInfo")
+        if name is not None and info.id != name:
+            raise ValueError(f"entry point name {name!r} differs from plugin_info().id {info.id!r}")
+        if info.id in self.plugins:
+            other = self.plugins[info.id]
+            raise PluginConflict(
+                f"module id {info.id!r} is claimed by both {other.distribution or other.module.__name__}"
+                f" and {distribution or module.__name__}"
+            )
+        _check_core_api(info)
+        loaded = LoadedPlugin(info=info, module=module, distribution=distribution)
+        for permission in _flatten(getattr(module, "permissions", lambda: [])()):
+            if permission.code in self.permissions:
+                raise PluginConflict(
+                    f"permission {permission.code!r} is declared by both"
+                    f" {self.permission_owner[permission.code]!r} and {info.id!r}"
+                )
+            loaded.permissions.append(permission)
+        loaded.blueprints = list(_flatten(getattr(module, "blueprints", lambda: [])()))
+        models = _flatten(getattr(module, "model_classes", lambda: [])())
+        self._check_tables(info.id, [model.__table__.name for model in models])
+        # A module owns every table under its prefix, association tables included.
+        loaded.tables = sorted(name for name in db.metadata.tables if name.startswith(f"{info.id}_"))
+        # Only now, with every check passed, does the module join the manager.
+        self.pm.register(module, name=info.id)
+        self.plugins[info.id] = loaded
+        for permission in loaded.permissions:
+            self.permissions[permission.code] = permission
+            self.permission_owner[permission.code] = info.id
+
+    def _check_tables(self, plugin_id: str, tables: list[str]) -> None:
+        prefix = f"{plugin_id}_"
+        for table in tables:
+            if not table.startswith(prefix):
+                raise PluginConflict(f"table {table!r} of module {plugin_id!r} must start with {prefix!r}")
+        for other in self.plugins.values():
+            if other.id.startswith(prefix) or plugin_id.startswith(f"{other.id}_"):
+                raise PluginConflict(f"table prefixes of modules {other.id!r} and {plugin_id!r} overlap")
+
+    def _check_dependencies(self) -> None:
+        for plugin_id in list(self.plugins):
+            missing = [dep for dep in self.plugins[plugin_id].info.requires if dep not in self.plugins]
+            if missing and plugin_id != CORE_ID:
+                self._unload(plugin_id, f"needs module(s) that are not installed: {', '.join(missing)}")
+                return self._check_dependencies()  # unloading may strand others
+
+    def _unload(self, plugin_id: str, reason: str) -> None:
+        loaded = self.plugins.pop(plugin_id)
+        self.pm.unregister(loaded.module)
+        for permission in loaded.permissions:
+            self.permissions.pop(permission.code, None)
+            self.permission_owner.pop(permission.code, None)
+        self.broken[plugin_id] = reason
+
+    def _order_by_dependencies(self) -> None:
+        ordered: dict[str, LoadedPlugin] = {}
+
+        def visit(plugin_id: str, trail: tuple[str, ...]):
+            if plugin_id in ordered:
+                return
+            if plugin_id in trail:
+                raise PluginConflict(f"modules depend on each other in a circle: {' -> '.join(trail + (plugin_id,))}")
+            for dep in self.plugins[plugin_id].info.requires:
+                visit(dep, trail + (plugin_id,))
+            ordered[plugin_id] = self.plugins[plugin_id]
+
+        visit(CORE_ID, ())
+        for plugin_id in sorted(self.plugins):
+            visit(plugin_id, ())
+        self.plugins = ordered
+
+    def register_blueprints(self, app) -> None:
+        prefixes: dict[str, str] = {}
+        for loaded in self.plugins.values():
+            for blueprint in loaded.blueprints:
+                if loaded.id != CORE_ID:
+                    prefix = blueprint.url_prefix or f"/{loaded.id}"
+                    if prefix.rstrip("/") in prefixes:
+                        raise PluginConflict(
+                            f"URL prefix {prefix!r} is used by both {prefixes[prefix.rstrip('/')]!r} and {loaded.id!r}"
+                        )
+                    prefixes[prefix.rstrip("/")] = loaded.id
+                    app.register_blueprint(blueprint, url_prefix=prefix)
+                else:
+                    app.register_blueprint(blueprint)
+                self.blueprint_owner[blueprint.name] = loaded.id
+
+    # --- state -----------------------------------------------------------------
+
+    @property
+    def module_ids(self) -> list[str]:
+        """Installed modules an admin can switch, in dependency order."""
+        return [plugin_id for plugin_id in self.plugins if plugin_id != CORE_ID]
+
+    def enabled_ids(self) -> set[str]:
+        """Ids of the enabled modules, core included; read once per request."""
+        if has_request_context() and "khet_enabled_plugins" in g:
+            return g.khet_enabled_plugins
+        from core.models import PluginState
+
+        rows = db.session.scalars(select(PluginState.plugin_id).where(PluginState.enabled.is_(True))).all()
+        enabled = {CORE_ID} | {plugin_id for plugin_id in rows if plugin_id in self.plugins}
+        if has_request_context():
+            g.khet_enabled_plugins = enabled
+        return enabled
+
+    def is_enabled(self, plugin_id: str) -> bool:
+        return plugin_id in self.enabled_ids()
+
+    def forget_cached_state(self) -> None:
+        """Drop what this app context remembered of modules, grants and the layout."""
+        for name in [name for name in g if name.startswith("khet_")]:
+            g.pop(name, None)
+
+    def set_enabled(self, plugin_id: str, enabled: bool, allowed: list[str] | None = None) -> None:
+        """Switch a module on or off; refuses with PluginError when dependencies forbid it."""
+        from flask_babel import gettext as _
+
+        from core.models import PluginState
+
+        if plugin_id not in self.plugins or plugin_id == CORE_ID:
+            raise PluginError(_("There is no installed module called %(id)s.", id=plugin_id))
+        current = self.enabled_ids()
+        if enabled:
+            if allowed is not None and plugin_id not in allowed:
+                raise PluginError(_("The configuration of this installation does not allow the module %(id)s.", id=plugin_id))
+            missing = [dep for dep in self.plugins[plugin_id].info.requires if dep not in current]
+            if missing:
+                raise PluginError(
+                    _("Enable %(deps)s first: the module %(id)s depends on it.", deps=", ".join(missing), id=plugin_id)
+                )
+        else:
+            dependants = [
+                other for other in current if plugin_id in self.plugins[other].info.requires
+            ]
+            if dependants:
+                raise PluginError(
+                    _("Disable %(deps)s first: it depends on the module %(id)s.", deps=", ".join(sorted(dependants)), id=plugin_id)
+                )
+        state = db.session.get(PluginState, plugin_id) or PluginState(plugin_id=plugin_id)
+        state.enabled = enabled
+        db.session.add(state)
+        db.session.commit()
+        self.forget_cached_state()
+
+    # --- calling hooks ---------------------------------------------------------
+
+    def call_each(self, hook_name: str, only_enabled: bool = True, **kwargs):
+        """Call a hook on each (enabled) module; yield (module id, result) for results that are not None."""
+        enabled = self.enabled_ids() if only_enabled else set(self.plugins)
+        hook = getattr(self.pm.hook, hook_name)
+        for impl in hook.get_hookimpls():
+            if impl.plugin_name not in enabled:
+                continue
+            result = impl.function(*[kwargs[name] for name in impl.argnames])
+            if result is not None:
+                yield impl.plugin_name, result
+
+    def collect(self, hook_name: str, only_enabled: bool = True, **kwargs) -> list:
+        """Flatten the lists a hook returns from each (enabled) module."""
+        items = []
+        for _plugin_id, result in self.call_each(hook_name, only_enabled=only_enabled, **kwargs):
+            items.extend(_flatten(result))
+        return items
+
+    def call_one(self, plugin_id: str, hook_name: str, **kwargs):
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            if impl.plugin_name == plugin_id:
+                return impl.function(*[kwargs[name] for name in impl.argnames])
+        return None
+
+    def notify(self, hook_name: str, **kwargs) -> None:
+        """Tell enabled modules of a core event; one module's failure does not stop the others."""
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            if impl.plugin_name not in self.enabled_ids():
+                continue
+            try:
+                impl.function(*[kwargs[name] for name in impl.argnames])
+            except Exception:
+                log.exception("module %s failed while handling %s", impl.plugin_name, hook_name)
+
+
+def _flatten(value):
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return list(value)
+    return [value]
+
+
+def _check_core_api(info: PluginInfo) -> None:
+    wanted_major, _, wanted_minor = info.core_api.partition(".")
+    have_major, _, have_minor = CORE_API_VERSION.partition(".")
+    if wanted_major != have_major or int(wanted_minor or 0) > int(have_minor or 0):
+        raise RuntimeError(
+            f"module {info.id!r} needs core API {info.core_api}, this Khet provides {CORE_API_VERSION}"
+        )
+
+
+def registry(app=None) -> PluginRegistry:
+    from flask import current_app
+
+    return (app or current_app).extensions["khet"]

@@ -1,0 +1,325 @@
+"""Khet's pytest plugin: fixtures for core, first-party and third-party module tests.
+
+Installed with Khet (entry point ``pytest11``), so a module's tests can use:
+
+``app``            the app, migrated once per test session; all installed modules
+                   enabled, or only those named by ``@pytest.mark.khet_plugins("rooms")``
+``client``         a test client that signs every POST with a valid CSRF token
+                   (pass ``csrf=False`` to send none, as an attacker would)
+``login_as``       ``login_as(person)`` signs the client in and returns it
+``make_person``, ``make_group``, ``make_school``, ``make_office``, ``grant``
+                   factories that commit and return the new record
+
+The database is SQLite in a temporary folder, or a throwaway database on the
+server named by ``KHET_TEST_DATABASE_URL`` (PostgreSQL or MariaDB). Every row
+written by a test is deleted after it, so tests can commit and use threads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+_counter = itertools.count(1)
+
+
+# --- the database ----------------------------------------------------------------
+
+
+def _server_database(url: str):
+    """Create a throwaway database on the server of ``url``; return its URL and a drop function."""
+    from core.config import normalise_database_url
+
+    server_url = make_url(normalise_database_url(url))
+    name = f"khet_test_{secrets.token_hex(4)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if server_url.get_backend_name() == "mysql":
+            connection.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+        else:
+            connection.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+
+    def drop():
+        with admin.connect() as connection:
+            if server_url.get_backend_name() == "postgresql":
+                connection.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"),
+                    {"n": name},
+                )
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            else:
+                connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        admin.dispose()
+
+    return server_url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def khet_database_url(tmp_path_factory):
+    """The URL of the test session's own empty database."""
+    server = os.environ.get("KHET_TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'khet-test.db'}"
+        return
+    url, drop = _server_database(server)
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def khet_app_config(khet_database_url) -> dict[str, Any]:
+    """Settings of the test app; override this fixture to change them for a whole test session."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": khet_database_url,
+        "SECRET_KEY": "test-secret-key-" + secrets.token_hex(8),
+        "LOGIN_MAX_FAILURES": 5,
+        "MAIL_SERVER": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def app(khet_app_config, tmp_path_factory):
+    """The Khet app of this test session, its database migrated to head."""
+    from core import migrate
+    from core.app import create_app
+
+    app = create_app(config=khet_app_config, instance_path=tmp_path_factory.mktemp("instance"))
+    migrate.upgrade_all(app)
+    yield app
+    with app.app_context():
+        from core.db import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+def wipe_database(app) -> None:
+    """Delete every row of every table (alembic version tables are not in the metadata)."""
+    from core.db import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = list(reversed(db.metadata.sorted_tables))
+        with db.engine.begin() as connection:
+            mysql = connection.dialect.name == "mysql"
+            if mysql:
+                connection.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+            for table in tables:
+                connection.execute(table.delete())
+            if mysql:
+                connection.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+
+
+def enable_plugins(app, plugin_ids) -> None:
+    from core.db import db
+    from core.models import PluginState
+    from core.plugins import registry
+
+    reg = registry(app)
+    wanted = set(reg.module_ids if plugin_ids is None else plugin_ids)
+    unknown = wanted - set(reg.module_ids)
+    if unknown:
+        raise pytest.UsageError(f"khet_plugins names modules that are not installed: {sorted(unknown)}")
+    for plugin_id in reg.module_ids:
+        db.session.merge(PluginState(plugin_id=plugin_id, enabled=plugin_id in wanted))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _khet_database_per_test(request):
+    """For tests that use the app: an app context, chosen modules enabled, and a clean database after."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    marker = request.node.get_closest_marker("khet_plugins")
+    with app.app_context():
+        enable_plugins(app, marker.args if marker else None)
+        try:
+            yield
+        finally:
+            from core.db import db
+
+            db.session.rollback()
+    wipe_database(app)
+
+
+# --- the client ------------------------------------------------------------------
+
+
+class KhetTestClient(FlaskClient):
+    """A test client whose POSTs carry a valid CSRF token, like a browser's would."""
+
+    def _csrf_token(self) -> str:
+        from flask_wtf.csrf import generate_csrf
+
+        with self.application.test_request_context():
+            from flask import session
+
+            with self.session_transaction() as stored:
+                session.update(stored)
+                token = generate_csrf()
+                stored["csrf_token"] = session["csrf_token"]
+        return token
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        if csrf:
+            data = kwargs.get("data")
+            token = self._csrf_token()
+            if data is None:
+                kwargs["data"] = {"csrf_token": token}
+            elif isinstance(data, dict):
+                kwargs["data"] = {**data, "csrf_token": token}
+            else:
+                kwargs.setdefault("headers", {})["X-CSRFToken"] = token
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = KhetTestClient
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client):
+    def sign_in(person):
+        with client.session_transaction() as stored:
+            stored["_user_id"] = person.get_id()
+            stored["_fresh"] = True
+        return client
+
+    return sign_in
+
+
+# --- factories -------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_office(app):
+    def make(**values):
+        from core import seed
+
+        return seed.seed_office(values.pop("name", "สพป.ทดสอบ เขต 1"), letter_code=values.pop("letter_code", "ศธ 04999"))
+
+    return make
+
+
+@pytest.fixture
+def make_group(app):
+    def make(**values):
+        from core.db import db
+        from core.models import Group
+
+        n = next(_counter)
+        values.setdefault("code", f"group{n}")
+        values.setdefault("name", f"กลุ่มทดสอบ {n}")
+        group = Group(**values)
+        db.session.add(group)
+        db.session.commit()
+        return group
+
+    return make
+
+
+@pytest.fixture
+def make_school(app):
+    def make(**values):
+        from core.db import db
+        from core.models import School
+
+        n = next(_counter)
+        values.setdefault("code", f"{10000000 + n}")
+        values.setdefault("name", f"โรงเรียนทดสอบ {n}")
+        clerks = values.pop("clerks", [])
+        school = School(**values)
+        db.session.add(school)
+        db.session.flush()
+        for clerk in clerks:
+            _add_school_member(school, clerk, "clerk")
+        db.session.commit()
+        return school
+
+    return make
+
+
+def _add_school_member(school, person, role):
+    from core.db import db
+    from core.models import SchoolMembership
+
+    db.session.add(SchoolMembership(school_id=school.id, person_id=person.id, role=role))
+
+
+@pytest.fixture
+def make_person(app):
+    """``make_person(group=g, director=True, school=s, school_role="clerk", admin=True, password="...")``."""
+
+    def make(**values):
+        from core import security
+        from core.db import db
+        from core.models import GroupMembership, Person
+
+        n = next(_counter)
+        group = values.pop("group", None)
+        director = values.pop("director", False)
+        school = values.pop("school", None)
+        school_role = values.pop("school_role", "teacher")
+        password = values.pop("password", None)
+        values["is_admin"] = values.pop("admin", values.get("is_admin", False))
+        values.setdefault("first_name", f"ทดสอบ{n}")
+        values.setdefault("last_name", "ใจดี")
+        values.setdefault("username", f"user{n}")
+        person = Person(**values)
+        if password:
+            person.password_hash = security.hash_password(password)
+        db.session.add(person)
+        db.session.flush()
+        if group is not None:
+            db.session.add(GroupMembership(person_id=person.id, group_id=group.id, is_director=director))
+        if school is not None:
+            _add_school_member(school, person, school_role)
+        db.session.commit()
+        return person
+
+    return make
+
+
+@pytest.fixture
+def grant(app):
+    """``grant(code, to=person_or_role_or_group, scope=None)``: grant a permission and return the Grant."""
+
+    def give(code, to, scope=None):
+        from core.db import db
+        from core.models import Grant, Group, Person, Role, School
+        from core.plugins import registry
+
+        if code not in registry(app).permissions:
+            raise AssertionError(f"no module declares the permission {code!r}")
+        row = Grant(permission=code)
+        if isinstance(to, Person):
+            row.person_id = to.id
+        elif isinstance(to, Role):
+            row.role_id = to.id
+        elif isinstance(to, Group):
+            row.group_id = to.id
+        else:
+            raise TypeError(f"cannot grant to {to!r}")
+        if isinstance(scope, Group):
+            row.scope_group_id = scope.id
+        elif isinstance(scope, School):
+            row.scope_school_id = scope.id
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    return give

@@ -1,0 +1,1 @@
+"""Core's web pages: sign-in, home and search, and the admin pages."""

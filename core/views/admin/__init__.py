@@ -1,0 +1,7 @@
+"""Admin pages. One blueprint, mounted at /admin/, split into one file per subject."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from core.views.admin import modules, office  # noqa: E402,F401  (routes register on import)

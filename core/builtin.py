@@ -29,6 +29,7 @@ def blueprints():
 
 @hookimpl
 def model_classes():
+    import core.services  # noqa: F401  (the services' tables belong to core too)
     from core import models as m
 
     return [

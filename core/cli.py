@@ -320,3 +320,8 @@ def main() -> None:
             raise
         click.echo(f"khet: {type(exc).__name__}: {exc}", err=True)
         sys.exit(1)
+
+
+from core.scaffold import new_plugin_command  # noqa: E402
+
+cli.add_command(new_plugin_command)

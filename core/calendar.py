@@ -8,6 +8,7 @@ half-years run 1 Oct - 31 Mar (first) and 1 Apr - 30 Sep (second).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 BE_OFFSET = 543
@@ -114,15 +115,23 @@ def calendar_year_be(day: dt.date) -> int:
     return be_year(_as_date(day).year)
 
 
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_YEAR_MONTH_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
 def parse_be_date(text: str) -> dt.date:
-    """Read "15/07/2564" or "2564-07-15" (BE) or an ISO CE date as a date; ValueError if neither."""
+    """Read "15/07/2564" or "2564-07-15" (BE) or an ISO CE date as a date; ValueError if neither.
+
+    The year is converted before the date is built: 29 February 2563 exists
+    (CE 2020 is a leap year) although 2563 read as a CE year would not be one.
+    """
     text = text.strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            parsed = dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if parsed.year > 2400:  # a BE year: no Khet record is dated after CE 2400
-            parsed = parsed.replace(year=ce_year(parsed.year))
-        return parsed
-    raise ValueError(text)
+    if match := _DAY_MONTH_YEAR.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _YEAR_MONTH_DAY.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        raise ValueError(f"not a date: {text!r}")
+    if year > 2400:  # a BE year: no Khet record is dated after CE 2400
+        year = ce_year(year)
+    return dt.date(year, month, day)

@@ -142,6 +142,7 @@ def _install_request_guards(app: Flask, registry: PluginRegistry) -> None:
         # the signed-in person, may carry over from an earlier request.
         registry.forget_cached_state()
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # Flask-Babel's cached locale: the language may have changed
         if request.endpoint is None:
             return None  # 404/405 follow
         if request.endpoint == "static" or request.endpoint.endswith(".static"):

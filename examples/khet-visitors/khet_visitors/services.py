@@ -1,0 +1,144 @@
+"""The rules of the visitor log. No Flask request objects here: views pass in what they read.
+
+Times are stored as naive UTC (like all of Khet) while the log is kept by the
+office's calendar day in Bangkok, so "today" is a UTC range computed here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from core.calendar import BANGKOK, local_today, to_local
+from core.db import db, utcnow
+from core.models import GroupMembership, Person
+from core.plugin_api import SearchResult
+from khet_visitors.models import Visit
+
+
+class VisitError(ValueError):
+    """A visit cannot be recorded as asked; the message says why, in the user's language.
+
+    Messages are lazy: they are translated when shown, so the rules also run outside a request.
+    """
+
+
+def day_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The naive-UTC start (inclusive) and end (exclusive) of one Bangkok calendar day."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=BANGKOK).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return start, start + dt.timedelta(days=1)
+
+
+def visits_on(day: dt.date):
+    """The select() of one day's visits, latest arrival first."""
+    start, end = day_range(day)
+    return (
+        select(Visit)
+        .where(Visit.arrived_at >= start, Visit.arrived_at < end)
+        .order_by(Visit.arrived_at.desc(), Visit.id.desc())
+    )
+
+
+def today_counts(now: dt.datetime | None = None) -> dict[str, int]:
+    """How many visitors came today, and how many of them have not signed out."""
+    day = to_local(now).date() if now else local_today()
+    start, end = day_range(day)
+    on_day = (Visit.arrived_at >= start, Visit.arrived_at < end)
+    total = db.session.scalar(select(func.count(Visit.id)).where(*on_day))
+    still_here = db.session.scalar(select(func.count(Visit.id)).where(*on_day, Visit.left_at.is_(None)))
+    return {"total": total or 0, "still_here": still_here or 0}
+
+
+def office_staff():
+    """Who a visitor can come to see: active people who belong to a group of the office."""
+    staff = select(GroupMembership.person_id)
+    return db.session.scalars(
+        select(Person).where(Person.active.is_(True), Person.id.in_(staff)).order_by(Person.first_name, Person.last_name)
+    ).all()
+
+
+def arrival_today(time_of_day: dt.time, now: dt.datetime | None = None) -> dt.datetime:
+    """Today's date (in Bangkok) at the given local time, as naive UTC: for arrivals recorded late."""
+    today = to_local(now or utcnow()).date()
+    local = dt.datetime.combine(today, time_of_day, tzinfo=BANGKOK)
+    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def record_arrival(
+    *, visitor_name: str, purpose: str, host: Person | None, recorded_by: Person,
+    organisation: str = "", phone: str = "", arrived_at: dt.datetime | None = None, now: dt.datetime | None = None,
+) -> Visit:
+    """Log a visitor coming in. Checks everything before writing, so a refusal leaves no trace."""
+    now = now or utcnow()
+    visitor_name, purpose = visitor_name.strip(), purpose.strip()
+    if not visitor_name:
+        raise VisitError(_l("Write the visitor's name."))
+    if not purpose:
+        raise VisitError(_l("Write the purpose of the visit."))
+    if host is None or not host.active:
+        raise VisitError(_l("Choose the person being visited from the office staff."))
+    arrived_at = arrived_at or now
+    if arrived_at > now:
+        raise VisitError(_l("The time in cannot be later than now."))
+    visit = Visit(
+        visitor_name=visitor_name, organisation=organisation.strip(), phone=phone.strip(), purpose=purpose,
+        host_id=host.id, arrived_at=arrived_at, recorded_by_id=recorded_by.id,
+    )
+    db.session.add(visit)
+    db.session.commit()
+    return visit
+
+
+def record_departure(visit: Visit, now: dt.datetime | None = None) -> None:
+    """Sign a visitor out; a visit is signed out once."""
+    if visit.left_at is not None:
+        raise VisitError(_l("%(name)s has already signed out.", name=visit.visitor_name))
+    visit.left_at = max(now or utcnow(), visit.arrived_at)
+    db.session.commit()
+
+
+def search_results(query: str, limit: int) -> list[SearchResult]:
+    """Visits whose visitor, organisation or purpose contains the query (any day, newest first)."""
+    matches = or_(
+        Visit.visitor_name.icontains(query, autoescape=True),
+        Visit.organisation.icontains(query, autoescape=True),
+        Visit.purpose.icontains(query, autoescape=True),
+    )
+    found = db.session.scalars(select(Visit).where(matches).order_by(Visit.arrived_at.desc()).limit(limit))
+    return [
+        SearchResult(
+            title=f"{visit.visitor_name} ({visit.organisation})" if visit.organisation else visit.visitor_name,
+            url=url_for("visitors.index", day=to_local(visit.arrived_at).date().isoformat(), _anchor=f"visit-{visit.id}"),
+            summary=visit.purpose,
+            when=visit.arrived_at,
+        )
+        for visit in found
+    ]
+
+
+DEMO_VISITORS = (
+    ("นายสมศักดิ์ ทองดี", "โรงเรียนวัดธรรมามูล", "ส่งเอกสารขอรับการประเมินวิทยฐานะ"),
+    ("นางสาวพิมพ์ชนก แก้วมณี", "บริษัท ไทยซอฟต์ จำกัด", "นำเสนอระบบห้องสมุดอิเล็กทรอนิกส์"),
+    ("นายวิชัย ศรีประเสริฐ", "องค์การบริหารส่วนจังหวัดชัยนาท", "ประสานงานโครงการอาหารกลางวัน"),
+    ("นางอรทัย บุญเรือง", "ผู้ปกครองนักเรียน", "ขอคำแนะนำเรื่องการย้ายโรงเรียนของบุตร"),
+    ("ร.ต.อ.ธีระ มั่นคง", "สถานีตำรวจภูธรเมืองชัยนาท", "ประสานงานโครงการโรงเรียนปลอดยาเสพติด"),
+    ("นายกิตติพงษ์ ใจกล้า", "โรงเรียนบ้านกุดจอก", "ยื่นแบบขอเบิกค่าเช่าบ้าน"),
+)
+
+
+def create_demo_visits(rng, now: dt.datetime | None = None) -> None:
+    """A morning at the front desk: visitors spread over the last hours, the earlier ones gone."""
+    now = now or utcnow()
+    hosts = office_staff()
+    if not hosts:
+        return
+    for minutes_ago, (name, organisation, purpose) in zip((300, 240, 170, 95, 40, 10), DEMO_VISITORS):
+        arrived = now - dt.timedelta(minutes=minutes_ago)
+        db.session.add(Visit(
+            visitor_name=name, organisation=organisation, purpose=purpose, host_id=rng.choice(hosts).id,
+            arrived_at=arrived, left_at=arrived + dt.timedelta(minutes=50) if minutes_ago > 60 else None,
+        ))
+    db.session.commit()

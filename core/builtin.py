@@ -45,6 +45,7 @@ def permissions():
         Permission("core.org.manage", _l("Manage groups, schools, networks and school lists")),
         Permission("core.people.manage", _l("Manage people, their memberships and sign-in accounts")),
         Permission("core.roles.manage", _l("Manage roles and grant permissions")),
+        Permission("core.holidays.manage", _l("Keep the holiday table that working days are counted by")),
     ]
 
 
@@ -53,4 +54,5 @@ def menu_items(user):
     return [
         MenuItem(_l("Office and branding"), "admin.office", section="admin", permission="core.admin", weight=10),
         MenuItem(_l("Modules"), "admin.modules", section="admin", permission="core.admin", weight=20),
+        MenuItem(_l("Holidays"), "admin.holidays", section="admin", permission="core.holidays.manage", weight=85),
     ]

@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from core.views.admin import modules, office  # noqa: E402,F401  (routes register on import)
+from core.views.admin import holidays  # noqa: E402,F401

@@ -22,9 +22,9 @@ def plugin_info():
 
 @hookimpl
 def blueprints():
-    from core.views import admin, auth, main
+    from core.views import admin, attachments, auth, main
 
-    return [auth.bp, main.bp, main.core_static, admin.bp]
+    return [auth.bp, main.bp, main.core_static, admin.bp, attachments.bp]
 
 
 @hookimpl

@@ -83,3 +83,8 @@ def school_added(school):
 @hookspec
 def template_slot(slot, context):
     """Return HTML to insert at a named slot of a core template (e.g. "home_top", "person_detail")."""
+
+
+@hookspec
+def attachment_access(user, attachment):
+    """Return True/False whether the user may download this attachment of the module's record, None if not yours."""

@@ -13,7 +13,6 @@ disk, and nothing a user types reaches a path.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import re
 import secrets
@@ -22,8 +21,6 @@ import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import BinaryIO, Iterator
-
-log = logging.getLogger(__name__)
 
 KEY_PATTERN = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{32}$")
 DEFAULT_BACKEND = "core.storage:LocalStorage"

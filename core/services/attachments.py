@@ -568,7 +568,7 @@ def may_download(user, attachment: Attachment | None) -> bool:
     """
     from core.plugins import registry
 
-    if attachment is None or user is None or not getattr(user, "is_authenticated", False):
+    if attachment is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
     reg = registry()
     if not reg.is_enabled(attachment.module):

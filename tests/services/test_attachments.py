@@ -546,6 +546,14 @@ def test_secret_letter_file_is_refused_to_a_reader_of_ordinary_letters(uploads, 
     assert login_as(recipient).get(url_of(secret)).status_code == 200
 
 
+def test_deactivated_person_may_not_download_even_through_the_service(uploads, reader):
+    [attachment] = save(LETTER, upload("a.pdf", pdf_bytes()))
+    assert attachments.may_download(reader, attachment)
+    reader.active = False
+    assert not attachments.may_download(reader, attachment)
+    assert not attachments.may_download(None, attachment)
+
+
 def test_only_the_owning_module_decides_even_if_another_says_yes(uploads, client, login_as, make_person):
     [letter_file] = save(LETTER, upload("a.pdf", pdf_bytes()))
     [greedy_file] = save(Owner("greedy", "thing", 1), upload("b.pdf", pdf_bytes()))

@@ -87,6 +87,37 @@ def search(user, query, limit):
 
 
 @hookimpl
+def template_slot(slot, context):
+    """On the home page, tell the person being visited who is waiting for them."""
+    if slot != "home_top":
+        return None
+    from flask import render_template
+
+    from khet_visitors import services
+
+    waiting = services.waiting_for(context["user"])
+    return render_template("visitors/_waiting.html", visits=waiting) if waiting else None
+
+
+@hookimpl
+def cli_commands():
+    import click
+
+    from core.db import write_transaction
+
+    @click.command("sign-out-all")
+    def sign_out_all():
+        """Sign out every visitor still in the office (run it when the office closes)."""
+        from khet_visitors import services
+
+        with write_transaction():
+            count = services.sign_out_everyone()
+        click.echo(f"signed out {count} visitor(s)")
+
+    return [sign_out_all]
+
+
+@hookimpl
 def demo_data(office, rng):
     from khet_visitors import services
 

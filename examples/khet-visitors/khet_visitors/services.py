@@ -100,6 +100,26 @@ def record_departure(visit: Visit, now: dt.datetime | None = None) -> None:
     db.session.commit()
 
 
+def waiting_for(host: Person, now: dt.datetime | None = None) -> list[Visit]:
+    """Today's visitors of ``host`` who have not signed out, earliest first."""
+    start, end = day_range(to_local(now).date() if now else local_today())
+    return list(db.session.scalars(
+        select(Visit)
+        .where(Visit.host_id == host.id, Visit.left_at.is_(None), Visit.arrived_at >= start, Visit.arrived_at < end)
+        .order_by(Visit.arrived_at)
+    ))
+
+
+def sign_out_everyone(now: dt.datetime | None = None) -> int:
+    """Sign out every visit still open, whatever its day: the office is closing. Returns how many."""
+    now = now or utcnow()
+    open_visits = db.session.scalars(select(Visit).where(Visit.left_at.is_(None))).all()
+    for visit in open_visits:
+        visit.left_at = max(now, visit.arrived_at)
+    db.session.commit()
+    return len(open_visits)
+
+
 def search_results(query: str, limit: int) -> list[SearchResult]:
     """Visits whose visitor, organisation or purpose contains the query (any day, newest first)."""
     matches = or_(

@@ -212,3 +212,31 @@ def test_a_disabled_module_answers_not_found(login_as, make_person):
 
 def test_models_and_migrations_agree(app):
     assert "visitors" not in migrate.differences(app)
+
+
+def test_the_host_sees_on_the_home_page_who_is_waiting(login_as, make_person, host):
+    visit = a_visit(host, visitor_name="นางอรทัย บุญเรือง")
+    page = login_as(host).get("/").get_data(as_text=True)
+    assert "data-visitors-waiting" in page and "นางอรทัย บุญเรือง" in page
+    assert "นางอรทัย" not in login_as(make_person()).get("/").get_data(as_text=True)
+    services.record_departure(visit)
+    assert "data-visitors-waiting" not in login_as(host).get("/").get_data(as_text=True)
+
+
+def test_a_visitor_name_is_escaped_on_the_home_page(login_as, host):
+    a_visit(host, visitor_name="<script>alert(1)</script>")
+    page = login_as(host).get("/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_sign_out_all_closes_every_open_visit(app, host):
+    gone = a_visit(host, left_at=utcnow() - dt.timedelta(hours=1))
+    left_at = gone.left_at
+    a_visit(host)
+    a_visit(host, arrived_at=utcnow() - dt.timedelta(days=1))
+    result = app.test_cli_runner().invoke(args=["visitors", "sign-out-all"])
+    assert result.exit_code == 0, result.output
+    assert "signed out 2 visitor(s)" in result.output
+    db.session.expire_all()
+    assert all(visit.left_at is not None for visit in db.session.scalars(select(Visit)))
+    assert db.session.get(Visit, gone.id).left_at == left_at

@@ -1,0 +1,347 @@
+"""Every hook in core/hookspecs.py is documented, has a one-line docstring, and is really called by core.
+
+The first half reads the hook specifications and docs/. The second half loads
+tests/contract_plugin/ (a module that answers every hook) into an app of its
+own through an entry point, and proves from the outside (pages, rows, command
+output) that core calls each hook. A hook added to hookspecs.py without a
+``### name`` section in docs/ or without a test here marked ``@exercises(name)``
+makes this file fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import inspect
+import re
+import sys
+import types
+from importlib.metadata import EntryPoint
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect as inspect_database
+from sqlalchemy import select, text
+
+from core import builtin, hookspecs, migrate
+from core.app import create_app
+from core.db import db
+from core.hookspecs import hookimpl
+from core.models import Grant, Group, Person, School
+from core.plugin_api import PluginInfo
+from core.plugins import ENTRY_POINT_GROUP, PluginConflict, PluginRegistry, registry
+from core.testing import KhetTestClient, enable_plugins, wipe_database
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+CONTRACT_FOLDER = Path(__file__).resolve().parent / "contract_plugin"
+CONTRACT_PACKAGE = "khet_contract_plugin"
+
+HOOKSPECS = {name: spec for name, spec in vars(hookspecs).items() if hasattr(spec, "khet_spec")}
+
+
+def signature_of(name: str) -> str:
+    """How docs/hooks.md writes a hook: ``menu_items(user)``."""
+    return f"{name}({', '.join(inspect.signature(HOOKSPECS[name]).parameters)})"
+
+
+# --- documented ---------------------------------------------------------------------
+
+HEADING = re.compile(r"^(#{1,6}) +(.+?) *$", re.MULTILINE)
+
+
+def hook_sections() -> dict[str, tuple[Path, str]]:
+    """Every ``### name`` section of docs/**/*.md: name -> (file, the text up to the next heading of its level or above)."""
+    sections = {}
+    for path in sorted(DOCS.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        headings = list(HEADING.finditer(text))
+        for index, heading in enumerate(headings):
+            if len(heading.group(1)) != 3:
+                continue
+            end = next((later.start() for later in headings[index + 1:] if len(later.group(1)) <= 3), len(text))
+            sections[heading.group(2).strip("` ")] = (path, text[heading.end():end])
+    return sections
+
+
+def test_there_are_hooks_to_check():
+    assert {"plugin_info", "blueprints", "menu_items", "template_slot"} <= set(HOOKSPECS)
+
+
+@pytest.mark.parametrize("name", sorted(HOOKSPECS))
+def test_hookspec_has_a_one_line_docstring(name):
+    docstring = (HOOKSPECS[name].__doc__ or "").strip()
+    assert docstring, f"hookspec {name} has no docstring"
+    assert "\n" not in docstring, f"hookspec {name}: the docstring must be one line (details go in docs/hooks.md)"
+
+
+@pytest.mark.parametrize("name", sorted(HOOKSPECS))
+def test_hook_has_a_section_in_the_docs(name):
+    sections = hook_sections()
+    assert name in sections, f"no '### {name}' section in docs/hooks.md (or any docs/**/*.md)"
+    path, text = sections[name]
+    assert signature_of(name) in text, f"{path.name}: the section of {name} must show its signature {signature_of(name)}"
+    assert "```" in text, f"{path.name}: the section of {name} needs an example"
+
+
+def test_hooks_md_documents_no_hook_that_does_not_exist():
+    text = (DOCS / "hooks.md").read_text(encoding="utf-8")
+    headings = {match.group(2).strip("` ") for match in HEADING.finditer(text) if len(match.group(1)) == 3}
+    assert headings - set(HOOKSPECS) == set(), "docs/hooks.md documents hooks core/hookspecs.py does not have"
+
+
+# --- exercised: the contract plugin -------------------------------------------------
+
+EXERCISED: dict[str, list[str]] = {}
+
+
+def exercises(*hook_names: str):
+    """Mark a test as the proof that core calls these hooks."""
+
+    def mark(test):
+        for hook_name in hook_names:
+            EXERCISED.setdefault(hook_name, []).append(test.__name__)
+        return test
+
+    return mark
+
+
+def load_contract_plugin() -> types.ModuleType:
+    """Import tests/contract_plugin/ as a package, the way an entry point would import an installed module."""
+    if CONTRACT_PACKAGE in sys.modules:
+        return sys.modules[CONTRACT_PACKAGE]
+    spec = importlib.util.spec_from_file_location(
+        CONTRACT_PACKAGE, CONTRACT_FOLDER / "__init__.py", submodule_search_locations=[str(CONTRACT_FOLDER)]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[CONTRACT_PACKAGE] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def contract_entry_point() -> EntryPoint:
+    load_contract_plugin()
+    return EntryPoint(name="contract", value=CONTRACT_PACKAGE, group=ENTRY_POINT_GROUP)
+
+
+@pytest.fixture(scope="module")
+def contract_app(app, khet_app_config, tmp_path_factory):
+    """An app whose only module is the contract plugin, on the test session's database, migrated to head.
+
+    The contract plugin's table joins the one shared metadata, so it must exist
+    wherever that metadata is wiped: it is created in the session's database
+    here, and dropped (and taken out of the metadata) when these tests end.
+    """
+    contract = create_app(
+        config=khet_app_config,
+        instance_path=tmp_path_factory.mktemp("contract-instance"),
+        entry_points=[contract_entry_point()],
+    )
+    contract.test_client_class = KhetTestClient
+    migrate.upgrade_all(contract)
+    yield contract
+    note_table = db.metadata.tables["contract_note"]
+    with contract.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            note_table.drop(connection)
+            connection.execute(text("DROP TABLE alembic_version_contract"))
+        db.engine.dispose()
+    db.metadata.remove(note_table)
+
+
+@pytest.fixture
+def contract(contract_app):
+    """The contract app's context with the contract module switched on; every row wiped afterwards."""
+    with contract_app.app_context():
+        enable_plugins(contract_app, ["contract"])
+        try:
+            yield contract_app
+        finally:
+            db.session.rollback()
+    wipe_database(contract_app)
+
+
+def person(username: str, admin: bool = False) -> Person:
+    record = Person(username=username, first_name=username, is_admin=admin)
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def grant_use(someone: Person) -> None:
+    db.session.add(Grant(permission="contract.use", person_id=someone.id))
+    db.session.commit()
+
+
+def signed_in(app, someone: Person):
+    client = app.test_client()
+    with client.session_transaction() as stored:
+        stored["_user_id"] = someone.get_id()
+        stored["_fresh"] = True
+    return client
+
+
+def notes() -> list[str]:
+    from khet_contract_plugin.models import ContractNote
+
+    return list(db.session.scalars(select(ContractNote.text).order_by(ContractNote.id)))
+
+
+def test_the_contract_plugin_implements_every_hook():
+    module = load_contract_plugin()
+    implemented = {name for name, value in vars(module).items() if hasattr(value, "khet_impl")}
+    assert set(HOOKSPECS) - implemented == set(), "tests/contract_plugin/__init__.py must implement every hook"
+
+
+def test_every_hook_is_exercised_by_a_contract_test():
+    missing = set(HOOKSPECS) - set(EXERCISED)
+    assert not missing, f"no test in this file is marked @exercises(...) for: {', '.join(sorted(missing))}"
+    assert set(EXERCISED) - set(HOOKSPECS) == set(), "tests claim to exercise hooks that do not exist"
+
+
+@exercises("plugin_info")
+def test_plugin_info_names_the_module_on_the_modules_page(contract):
+    assert registry().module_ids == ["contract"]
+    page = signed_in(contract, person("admin", admin=True)).get("/admin/modules").get_data(as_text=True)
+    assert 'data-module="contract"' in page and "โมดูลทดสอบสัญญา" in page
+
+
+@exercises("blueprints", "permissions")
+def test_the_blueprint_serves_under_the_module_id_to_holders_of_its_permission(contract):
+    assert "contract.use" in registry().permissions
+    clerk = person("clerk")
+    client = signed_in(contract, clerk)
+    assert client.get("/contract/").status_code == 403
+    grant_use(clerk)
+    response = client.get("/contract/")
+    assert response.status_code == 200 and "data-contract-page" in response.get_data(as_text=True)
+
+
+@exercises("model_classes")
+def test_model_classes_are_checked_for_the_module_prefix(contract, monkeypatch):
+    assert registry().plugins["contract"].tables == ["contract_note"]
+    stray_table = types.SimpleNamespace(__table__=types.SimpleNamespace(name="elsewhere_note"))
+    module = types.ModuleType("khet_stray_tables")
+    module.plugin_info = hookimpl(lambda: PluginInfo(id="stray", name_th="ผิดที่", name_en="Stray", version="0"))
+    module.model_classes = hookimpl(lambda: [stray_table])
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    with pytest.raises(PluginConflict, match="'elsewhere_note' of module 'stray' must start with 'stray_'"):
+        PluginRegistry().load(builtin, entry_points=[EntryPoint(name="stray", value=module.__name__, group=ENTRY_POINT_GROUP)])
+
+
+@exercises("migrations_folder")
+def test_migrations_come_from_the_folder_the_module_names(contract):
+    assert registry().plugins["contract"].migrations_folder == CONTRACT_FOLDER / "revisions"
+    assert inspect_database(db.engine).has_table("contract_note")
+    assert migrate.current_revisions(contract)["contract"] == "c0a7c7000001"
+    assert "contract" not in migrate.differences(contract)
+
+
+@exercises("menu_items")
+def test_menu_item_shows_to_holders_of_its_permission(contract):
+    clerk, other = person("clerk"), person("other")
+    grant_use(clerk)
+    assert 'href="/contract/"' in signed_in(contract, clerk).get("/").get_data(as_text=True)
+    assert 'href="/contract/"' not in signed_in(contract, other).get("/").get_data(as_text=True)
+
+
+@exercises("dashboard_cards")
+def test_dashboard_card_renders_on_the_home_page(contract):
+    clerk = person("clerk")
+    grant_use(clerk)
+    page = signed_in(contract, clerk).get("/").get_data(as_text=True)
+    assert "Contract card" in page or "data-contract-card" in page
+    assert "<p data-contract-card>card for clerk</p>" in page
+
+
+@exercises("template_slot")
+def test_template_slot_output_appears_on_the_home_page(contract):
+    page = signed_in(contract, person("clerk")).get("/").get_data(as_text=True)
+    assert '<div data-contract-slot="home_top">clerk</div>' in page
+
+
+@exercises("search")
+def test_search_results_appear_on_the_search_page(contract):
+    clerk = person("clerk")
+    grant_use(clerk)
+    page = signed_in(contract, clerk).get("/search?q=contractword").get_data(as_text=True)
+    assert "Contract result for contractword" in page and "found by the contract module" in page
+
+
+@exercises("settings_form")
+def test_settings_form_gives_the_module_its_defaults(contract):
+    from core.settings import get_settings, save_settings
+
+    assert get_settings("contract") == {"greeting": "สวัสดี"}
+    clerk = person("clerk")
+    grant_use(clerk)
+    assert "สวัสดี" in signed_in(contract, clerk).get("/contract/").get_data(as_text=True)
+    save_settings("contract", {"greeting": "ยินดีต้อนรับ"})
+    db.session.commit()
+    assert "ยินดีต้อนรับ" in signed_in(contract, clerk).get("/contract/").get_data(as_text=True)
+
+
+@exercises("cli_commands")
+def test_cli_command_runs_under_the_module_id(contract):
+    result = contract.test_cli_runner().invoke(args=["contract", "hello", "สมชาย"])
+    assert result.exit_code == 0, result.output
+    assert "contract says hello to สมชาย" in result.output
+
+
+@exercises("demo_data")
+def test_demo_data_runs_in_seed_demo(contract):
+    from core import demo
+
+    assert demo.seed_demo() is True
+    assert [text for text in notes() if text.startswith("demo_data:")] == [
+        "demo_data:สำนักงานเขตพื้นที่การศึกษาประถมศึกษาชัยนาท (สาธิต)"
+    ]
+
+
+@exercises("person_deactivated", "person_changed_group", "school_added")
+def test_core_events_reach_the_module(contract):
+    somchai = person("somchai")
+    old_group, new_group = Group(code="old", name="กลุ่มเดิม"), Group(code="new", name="กลุ่มใหม่")
+    school = School(code="1018000001", name="โรงเรียนบ้านทดสอบ")
+    db.session.add_all([old_group, new_group, school])
+    db.session.flush()
+    registry().notify("person_deactivated", person=somchai)
+    registry().notify("person_changed_group", person=somchai, old_group=old_group, new_group=new_group)
+    registry().notify("school_added", school=school)
+    db.session.commit()
+    assert notes() == [
+        f"person_deactivated:{somchai.id}",
+        f"person_changed_group:{somchai.id}:{old_group.id}:{new_group.id}",
+        "school_added:1018000001",
+    ]
+
+
+@exercises("attachment_access")
+def test_the_owning_module_decides_who_downloads_an_attachment(contract):
+    from core.services.attachments import UploadPolicy, save_uploads
+
+    clerk, other = person("clerk"), person("other")
+    grant_use(clerk)
+    content = "บันทึกข้อความ".encode()
+    [attachment] = save_uploads(
+        [("บันทึก.txt", io.BytesIO(content))], ("contract", "note", 1), clerk, policy=UploadPolicy(allowed=frozenset({"txt"}))
+    )
+    db.session.commit()
+    url = f"/files/{attachment.id}/{attachment.token}"
+    response = signed_in(contract, clerk).get(url)
+    assert response.status_code == 200 and response.data == content
+    assert signed_in(contract, other).get(url).status_code == 403
+
+
+def test_a_disabled_module_contributes_nothing(contract):
+    clerk = person("clerk")
+    grant_use(clerk)
+    registry().set_enabled("contract", False)
+    client = signed_in(contract, clerk)
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/contract/"' not in home and "data-contract-card" not in home and "data-contract-slot" not in home
+    assert "Contract result" not in client.get("/search?q=contractword").get_data(as_text=True)
+    assert client.get("/contract/").status_code == 404
+    registry().notify("school_added", school=School(code="1018000002", name="โรงเรียนที่ไม่มีใครได้ยิน"))
+    assert notes() == []

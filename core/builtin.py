@@ -54,5 +54,12 @@ def menu_items(user):
     return [
         MenuItem(_l("Office and branding"), "admin.office", section="admin", permission="core.admin", weight=10),
         MenuItem(_l("Modules"), "admin.modules", section="admin", permission="core.admin", weight=20),
+        MenuItem(_l("Groups"), "admin.groups", section="admin", permission="core.org.manage", weight=30),
+        MenuItem(_l("School networks"), "admin.networks", section="admin", permission="core.org.manage", weight=40),
+        MenuItem(_l("Schools"), "admin.schools", section="admin", permission="core.org.manage", weight=45),
+        MenuItem(_l("School lists"), "admin.school_lists", section="admin", permission="core.org.manage", weight=50),
+        MenuItem(_l("People"), "admin.people", section="admin", permission="core.people.manage", weight=60),
+        MenuItem(_l("Acting-for delegations"), "admin.delegations", section="admin", permission="core.people.manage", weight=70),
+        MenuItem(_l("Roles and permissions"), "admin.roles", section="admin", permission="core.roles.manage", weight=80),
         MenuItem(_l("Holidays"), "admin.holidays", section="admin", permission="core.holidays.manage", weight=85),
     ]

@@ -61,5 +61,6 @@ def menu_items(user):
         MenuItem(_l("People"), "admin.people", section="admin", permission="core.people.manage", weight=60),
         MenuItem(_l("Acting-for delegations"), "admin.delegations", section="admin", permission="core.people.manage", weight=70),
         MenuItem(_l("Roles and permissions"), "admin.roles", section="admin", permission="core.roles.manage", weight=80),
+        MenuItem(_l("Module settings"), "admin.module_settings_index", section="admin", permission="core.admin", weight=95),
         MenuItem(_l("Holidays"), "admin.holidays", section="admin", permission="core.holidays.manage", weight=85),
     ]

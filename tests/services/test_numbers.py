@@ -33,7 +33,7 @@ def take(series_key=OUTGOING, scope="office", on_date=dt.date(2026, 3, 2), **kwa
 
 
 def stored_numbers(series_key=OUTGOING, scope="office", year=2569) -> list[int]:
-    db.session.expire_all()
+    db.session.commit()  # a fresh transaction sees what other sessions committed (MariaDB, SQLite snapshots)
     return [row.number for row in db.session.scalars(numbers.issued_numbers(series_key, scope, year))]
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import current_app, g, request, url_for
+from flask import current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from core import calendar
 from core.db import db
 from core.plugin_api import MENU_SECTIONS
 from core.plugins import registry
@@ -52,7 +53,17 @@ def template_context() -> dict:
             # Error pages render while the database is down; they still need a layout.
             db.session.rollback()
             g.khet_layout = {"office": None, "menu_sections": []}
-    return {**g.khet_layout, "languages": current_app.config["LANGUAGES"]}
+    return {
+        **g.khet_layout,
+        "languages": current_app.config["LANGUAGES"],
+        "render_card": render_card,
+        "today": calendar.local_today(),
+    }
+
+
+def render_card(card) -> Markup:
+    """A dashboard card's body: its template sees ``card`` and each value of ``card.context`` by name."""
+    return Markup(render_template(card.template, **{**card.context, "card": card}))
 
 
 def template_slot(slot: str, **context) -> Markup:
@@ -87,18 +98,24 @@ class Page:
         return self.page < self.pages
 
     def url_for_page(self, number: int) -> str:
-        args = dict(request.args)
+        """This page's URL with another page number; every other query argument kept, repeated ones too."""
+        args = request.args.to_dict(flat=False)
         args["page"] = number
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 def paginate(statement, per_page: int | None = None) -> Page:
-    """Run a select() one page at a time; the page number comes from ?page=."""
+    """Run a select() one page at a time; the page number comes from ?page=.
+
+    A page number past the end shows the last page (a list shrank since the
+    link was made); one that is not a number shows the first.
+    """
     per_page = per_page or current_app.config["PER_PAGE"]
     try:
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         page = 1
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    page = min(page, max(1, math.ceil(total / per_page)))
     items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
+    return Page(items=list(items), page=page, per_page=per_page, total=total)

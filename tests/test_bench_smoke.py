@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # bench/ is run from the checkout, it is not an installed package
     sys.path.insert(0, str(ROOT))
 
-from bench import harness, web  # noqa: E402
+from bench import harness, services, web  # noqa: E402
 
 
 def _bench_database() -> str:
@@ -72,3 +73,44 @@ def test_web_bench_serves_the_seeded_office_and_measures_every_route(tmp_path):
     assert result["cold_start"]["runs"] == 1
     assert [check["clients"] for check in data["targets"] if "ratio" in check] == [1]
     assert [check["database"] for check in data["targets"] if "cold_start_s" in check] == [result["database"]]
+
+
+def test_numbers_bench_checks_the_series_it_measured(app):
+    from core.db import db
+    from core.services.numbers import IssuedNumber
+
+    result = services.numbers_per_second(app, clients=3, total=9)
+
+    assert result["clients"] == 3 and result["requests"] == 9
+    db.session.remove()
+    assert sorted(db.session.scalars(select(IssuedNumber.number))) == list(range(1, 10))
+
+
+def test_booking_bench_confirms_every_request_in_the_gaps(app, make_person):
+    from core.db import db
+    from core.services.booking import CONFIRMED, Reservation
+
+    clerk = make_person()
+    result = services.booking_confirmations(app, existing=20, confirmations=5, holder_id=clerk.id)
+
+    assert (result["existing"], result["confirmations"]) == (20, 5)
+    db.session.remove()  # end this session's older read snapshot: look at what the bench committed
+    statuses = db.session.scalars(select(Reservation.status)).all()
+    assert statuses.count(CONFIRMED) == 25 and len(statuses) == 25
+
+
+@pytest.mark.slow
+def test_services_bench_runs_numbers_booking_and_uploads(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.services", "--database", _bench_database(), "--clients", "1,2", "--numbers", "6",
+         "--existing", "20", "--confirmations", "5", "--upload-mb", "1", "--results-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| database | clients | numbers |" in done.stdout
+
+    [saved] = tmp_path.glob("services-*.json")
+    [result] = json.loads(saved.read_text(encoding="utf-8"))["results"]
+    assert [(run["clients"], run["requests"]) for run in result["numbers"]] == [(1, 6), (2, 6)]
+    assert (result["booking"]["existing"], result["booking"]["confirmations"]) == (20, 5)
+    assert [(upload["via"], upload["file_mb"]) for upload in result["uploads"]] == [("api", 1.0), ("view", 1.0)]

@@ -90,6 +90,29 @@ def test_hooks_md_documents_no_hook_that_does_not_exist():
     assert headings - set(HOOKSPECS) == set(), "docs/hooks.md documents hooks core/hookspecs.py does not have"
 
 
+LINK = re.compile(r"\]\(([^)\s#]*)(?:#([^)\s]*))?\)")
+
+
+def anchors_of(path: Path) -> set[str]:
+    """The anchors a Markdown viewer makes of the page's headings (GitHub's rule)."""
+    return {
+        re.sub(r"[^\w\- ]", "", heading.group(2).lower()).replace(" ", "-")
+        for heading in HEADING.finditer(path.read_text(encoding="utf-8"))
+    }
+
+
+@pytest.mark.parametrize("page", sorted(path.name for path in DOCS.glob("*.md")))
+def test_links_between_the_docs_lead_somewhere(page):
+    path = DOCS / page
+    for target, anchor in LINK.findall(path.read_text(encoding="utf-8")):
+        if "://" in target:
+            continue
+        linked = (path.parent / target).resolve() if target else path
+        assert linked.exists(), f"{page} links to {target}, which does not exist"
+        if anchor and linked.suffix == ".md":
+            assert anchor in anchors_of(linked), f"{page} links to {target}#{anchor}, a heading {target or page} lacks"
+
+
 # --- exercised: the contract plugin -------------------------------------------------
 
 EXERCISED: dict[str, list[str]] = {}

@@ -22,9 +22,9 @@ def plugin_info():
 
 @hookimpl
 def blueprints():
-    from core.views import admin, attachments, auth, main
+    from core.views import admin, approvals, attachments, auth, main, notifications
 
-    return [auth.bp, main.bp, main.core_static, admin.bp, attachments.bp]
+    return [auth.bp, main.bp, main.core_static, admin.bp, attachments.bp, approvals.bp, notifications.bp]
 
 
 @hookimpl
@@ -46,6 +46,9 @@ def permissions():
         Permission("core.people.manage", _l("Manage people, their memberships and sign-in accounts")),
         Permission("core.roles.manage", _l("Manage roles and grant permissions")),
         Permission("core.holidays.manage", _l("Keep the holiday table that working days are counted by")),
+        Permission("core.audit.view", _l("Search the audit log of every module")),
+        Permission("core.mail.manage", _l("Set up outgoing email and see the outbox")),
+        Permission("core.approvals.manage", _l("Set people's own approval chains (commenter and approver)")),
     ]
 
 
@@ -63,4 +66,37 @@ def menu_items(user):
         MenuItem(_l("Roles and permissions"), "admin.roles", section="admin", permission="core.roles.manage", weight=80),
         MenuItem(_l("Module settings"), "admin.module_settings_index", section="admin", permission="core.admin", weight=95),
         MenuItem(_l("Holidays"), "admin.holidays", section="admin", permission="core.holidays.manage", weight=85),
+        *_workflow_menu_items(user),
     ]
+
+
+def _workflow_menu_items(user):
+    from core.services.approvals import waiting_count
+
+    return [
+        MenuItem(_l("Waiting for my approval"), "approvals.index", section="general", weight=5, badge=waiting_count(user) or None),
+        MenuItem(_l("My requests"), "approvals.mine", section="general", weight=6),
+        MenuItem(_l("Notifications"), "notifications.inbox", section="general", weight=7),
+        MenuItem(_l("Personal approval chains"), "approvals.chains", section="admin", permission="core.approvals.manage", weight=75),
+        MenuItem(_l("Audit log"), "admin.audit_log", section="admin", permission="core.audit.view", weight=90),
+        MenuItem(_l("Email"), "admin.mail", section="admin", permission="core.mail.manage", weight=92),
+    ]
+
+
+@hookimpl
+def dashboard_cards(user):
+    from core.db import db
+    from core.plugin_api import DashboardCard
+    from core.services.approvals import waiting_count, waiting_for
+
+    steps = db.session.scalars(waiting_for(user).limit(5)).all()
+    return [DashboardCard(_l("Waiting for my approval"), "approvals/_card.html", {"steps": steps, "count": waiting_count(user)},
+                          weight=5, link_endpoint="approvals.index")]
+
+
+@hookimpl
+def cli_commands():
+    from core.views.approvals import approvals_cli
+    from core.views.notifications import mail_cli
+
+    return [approvals_cli, mail_cli]  # khet core approvals escalate, khet core mail send: for cron

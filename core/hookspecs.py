@@ -88,3 +88,8 @@ def template_slot(slot, context):
 @hookspec
 def attachment_access(user, attachment):
     """Return True/False whether the user may download this attachment of the module's record, None if not yours."""
+
+
+@hookspec
+def notification_channels():
+    """Return NotificationChannel objects (id, label, address_for(person), send(address, message)) for notify() to deliver through."""

@@ -38,6 +38,12 @@ DEFAULTS = {
     "MAIL_SERVER": None,
 }
 
+# KHET_* variables that are not settings: they must not end up in app.config (a password would).
+_NOT_SETTINGS = {"KHET_INSTANCE_PATH", "KHET_TEST_DATABASE_URL", "KHET_ADMIN_PASSWORD", "KHET_DEBUG"}
+
+# The databases Khet supports, by SQLAlchemy backend name.
+SUPPORTED_BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB/MySQL"}
+
 # Values in the environment are strings; these keys are parsed into other types.
 _BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "PROXY_FIX", "TESTING"}
 _INTEGER_KEYS = {"LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "PER_PAGE", "MAX_CONTENT_LENGTH"}
@@ -76,7 +82,7 @@ def read_config_file(instance_path: Path) -> dict:
 def read_environment(environ=os.environ) -> dict:
     values = {}
     for name, value in environ.items():
-        if name.startswith("KHET_") and name not in {"KHET_INSTANCE_PATH", "KHET_TEST_DATABASE_URL"}:
+        if name.startswith("KHET_") and name not in _NOT_SETTINGS:
             key = name[len("KHET_"):]
             values[key] = _coerce(key, value)
     return values
@@ -116,7 +122,32 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = ensure_secret_key(instance_path)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["DATABASE_URL"])
+    check_database_url(config["SQLALCHEMY_DATABASE_URI"])
     return config
+
+
+def check_database_url(url: str) -> None:
+    """Refuse, with a clear ConfigError, a database URL Khet cannot use, before anything connects."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    example = "sqlite:////path/khet.db, postgresql://user:password@host/khet or mysql://user:password@host/khet"
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"the database URL {url!r} cannot be read; write it like {example}") from exc
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise ConfigError(f"the database URL {shown!r} names a database Khet does not support; use {example}")
+    try:
+        parsed.get_dialect().import_dbapi()
+    except ImportError as exc:
+        extra = "postgres" if parsed.get_backend_name() == "postgresql" else "mysql"
+        raise ConfigError(
+            f"the driver for {shown!r} is not installed ({exc.name or exc}); install it with: pip install 'khet[{extra}]'"
+        ) from exc
+    except Exception as exc:  # an unknown driver name after "+"
+        raise ConfigError(f"the database URL {shown!r} names a driver Khet cannot load: {exc}") from exc
 
 
 def normalise_database_url(url: str) -> str:

@@ -1,0 +1,595 @@
+"""`khet backup` and `khet restore`: an installation's data in one file, portable between databases.
+
+The file is a zip archive:
+
+``manifest.json``
+    format, Khet version, each component's Alembic revision, the tables with
+    their row counts, the uploaded files, and the SHA-256 of every member.
+``database/<table>.jsonl``
+    one JSON object per row, in primary-key order.
+``files/<path>``
+    the uploaded files (the instance's UPLOAD_FOLDER).
+
+Rows are written in a dialect-neutral form, so a backup of SQLite loads into
+PostgreSQL or MariaDB (an office moving to a bigger server) and back. Values
+JSON cannot hold as they are carry a one-key tag: ``{"$date": "2025-01-31"}``,
+``$datetime``, ``$time``, ``$interval`` (seconds), ``$decimal``, ``$bytes``
+(base64), ``$uuid``, ``$float`` (NaN, infinities); the document of a JSON
+column is wrapped in ``{"$json": ...}`` so that it can never be read as a tag.
+
+Restoring refuses a damaged or altered file and a database that already holds
+data, before it changes anything. It migrates each component to the revision
+in the manifest, loads the rows in foreign-key order, resets PostgreSQL
+sequences and MariaDB AUTO_INCREMENT counters, puts the files in place, and
+then migrates everything to this installation's newest schema.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import decimal
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import uuid
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+
+import core
+from core import migrate
+from core.db import db, utcnow, write_transaction
+
+FORMAT = "khet-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+DATABASE_FOLDER = "database/"
+FILES_FOLDER = "files/"
+BATCH_ROWS = 1000
+CHUNK_BYTES = 1024 * 1024
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+Log = Callable[[str], None]
+
+
+class BackupError(Exception):
+    """A backup cannot be written or restored; the message says why (and that nothing was changed)."""
+
+
+def script_directory(component: migrate.Component) -> ScriptDirectory:
+    """The Alembic revisions of one component (core or a module)."""
+    return ScriptDirectory(str(migrate.ENV_FOLDER), version_locations=[str(component.folder)])
+
+
+# --- values ----------------------------------------------------------------------
+
+
+def encode_value(value, is_json: bool = False):
+    """A column value as JSON, tagged when JSON alone would lose its type."""
+    if is_json:
+        return None if value is None else {"$json": value}
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"$float": repr(value)}
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"$time": value.isoformat()}
+    if isinstance(value, dt.timedelta):
+        return {"$interval": value.total_seconds()}
+    if isinstance(value, decimal.Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, uuid.UUID):
+        return {"$uuid": str(value)}
+    if hasattr(value, "name") and hasattr(value, "value"):  # a Python Enum stored by an Enum column
+        return value.name
+    raise TypeError(f"cannot write a {type(value).__name__} value")
+
+
+_DECODERS = {
+    "$json": lambda v: v,
+    "$datetime": dt.datetime.fromisoformat,
+    "$date": dt.date.fromisoformat,
+    "$time": dt.time.fromisoformat,
+    "$interval": lambda v: dt.timedelta(seconds=v),
+    "$decimal": decimal.Decimal,
+    "$bytes": base64.b64decode,
+    "$uuid": uuid.UUID,
+    "$float": float,
+}
+
+
+def decode_value(value):
+    """The inverse of encode_value."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, inner),) = value.items()
+        if tag in _DECODERS:
+            return _DECODERS[tag](inner)
+    return value
+
+
+# --- what is in the database -------------------------------------------------------
+
+
+def _owner(table_name: str, component_ids) -> str | None:
+    return next((cid for cid in component_ids if table_name.startswith(f"{cid}_")), None)
+
+
+def _data_tables(connection, component_ids) -> tuple[list[str], list[str]]:
+    """(tables owned by an installed component, other tables), as the database has them now."""
+    names = sorted(sa.inspect(connection).get_table_names())
+    names = [name for name in names if not name.startswith("alembic_version")]
+    owned = [name for name in names if _owner(name, component_ids)]
+    return owned, [name for name in names if name not in owned]
+
+
+def _reflect(connection, names) -> sa.MetaData:
+    reflected = sa.MetaData()
+    reflected.reflect(connection, only=list(names))
+    return reflected
+
+
+def _typed_table(reflected_table: sa.Table) -> sa.TableClause:
+    """The table's columns as the database has them, typed by the model where the model knows the column.
+
+    Model types read and write values the same way on every database (JSON on
+    MariaDB is text underneath; booleans are integers); reflected types cover
+    columns of an older revision that the models no longer describe.
+    """
+    model = db.metadata.tables.get(reflected_table.name)
+    columns = []
+    for column in reflected_table.columns:
+        known = model.columns.get(column.name) if model is not None else None
+        columns.append(sa.column(column.name, known.type if known is not None else column.type))
+    return sa.table(reflected_table.name, *columns)
+
+
+def _is_json(column) -> bool:
+    return isinstance(column.type, sa.JSON)
+
+
+def _sort_key(reflected_table: sa.Table, typed: sa.TableClause) -> list:
+    keys = [typed.c[column.name] for column in reflected_table.primary_key.columns]
+    if keys:
+        return keys
+    # No primary key: every column a database can compare, in order.
+    return [column for column in typed.c if not _is_json(column) and not isinstance(column.type, sa.LargeBinary)]
+
+
+def _ordered_tables(reflected: sa.MetaData, names) -> tuple[list[sa.Table], dict[str, set[str]]]:
+    """Tables parents first, and per table the foreign-key columns to fill in after every row is in.
+
+    Those are self-references and references inside a cycle: no order of
+    inserts can satisfy them, so rows go in with them empty and get them after.
+    """
+    tables = [reflected.tables[name] for name in names]
+    ordered, deferred = [], {}
+    for table, constraints in sa.schema.sort_tables_and_constraints(tables):
+        if table is not None:
+            ordered.append(table)
+            for constraint in table.foreign_key_constraints:
+                if constraint.referred_table is table:
+                    _defer(deferred, constraint)
+        else:
+            for constraint in constraints:
+                _defer(deferred, constraint)
+    return ordered, deferred
+
+
+def _defer(deferred: dict[str, set[str]], constraint) -> None:
+    if all(column.nullable for column in constraint.columns):
+        deferred.setdefault(constraint.table.name, set()).update(column.name for column in constraint.columns)
+
+
+# --- writing a backup ----------------------------------------------------------------
+
+
+class _HashingWriter(io.RawIOBase):
+    """Writes through to a zip member, counting bytes and hashing them on the way."""
+
+    def __init__(self, raw):
+        self.raw, self.sha256, self.size = raw, hashlib.sha256(), 0
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.raw.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+@contextlib.contextmanager
+def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, members: dict):
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with archive.open(info, "w", force_zip64=True) as raw:
+        writer = _HashingWriter(raw)
+        yield writer
+    members[info.filename] = {"sha256": writer.sha256.hexdigest(), "size": writer.size}
+
+
+@contextlib.contextmanager
+def _snapshot(engine):
+    """One read transaction that sees every table as of one moment."""
+    options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name in ("postgresql", "mysql") else {}
+    with engine.connect() as connection:
+        connection = connection.execution_options(**options)
+        with connection.begin():
+            yield connection
+
+
+def _write_table(connection, reflected_table, writer) -> int:
+    typed = _typed_table(reflected_table)
+    json_columns = {column.name for column in typed.c if _is_json(column)}
+    query = sa.select(*typed.c).order_by(*_sort_key(reflected_table, typed))
+    result = connection.execution_options(stream_results=True, max_row_buffer=BATCH_ROWS).execute(query)
+    buffered = io.BufferedWriter(writer, CHUNK_BYTES)
+    count = 0
+    for row in result.mappings():
+        try:
+            record = {name: encode_value(value, name in json_columns) for name, value in row.items()}
+        except TypeError as error:
+            raise BackupError(f"{reflected_table.name}: {error}") from error
+        buffered.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+        count += 1
+    buffered.flush()
+    return count
+
+
+def _upload_files(folder: Path):
+    """Every regular file under the upload folder, in a repeatable order, as (path, name inside it)."""
+    if not folder.is_dir():
+        return
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            if path.is_file() and not path.is_symlink():
+                yield path, path.relative_to(folder).as_posix()
+
+
+def create_backup(app, target: str | Path, log: Log | None = None) -> dict:
+    """Write the database and the uploaded files of ``app`` into the file ``target``; returns the manifest.
+
+    The file appears only when it is complete (written as ``<target>.partial`` first).
+    """
+    log = log or (lambda _message: None)
+    target = Path(target)
+    if target.exists():
+        raise BackupError(f"{target} already exists; give another file name")
+    if not target.parent.is_dir():
+        raise BackupError(f"the folder {target.parent} does not exist")
+    partial = target.with_name(f"{target.name}.partial")
+    members: dict[str, dict] = {}
+    try:
+        with app.app_context(), zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
+            revisions = migrate.current_revisions(app)
+            if revisions.get("core") is None:
+                raise BackupError("the database is not set up: there is nothing to back up")
+            component_ids = [component.id for component in migrate.components(app)]
+            tables = []
+            with _snapshot(db.engine) as connection:
+                owned, skipped = _data_tables(connection, component_ids)
+                reflected = _reflect(connection, owned)
+                ordered, _deferred = _ordered_tables(reflected, owned)
+                for table in ordered:
+                    info = zipfile.ZipInfo(f"{DATABASE_FOLDER}{table.name}.jsonl", _zip_time(dt.datetime.now()))
+                    with _member(archive, info, members) as writer:
+                        rows = _write_table(connection, table, writer)
+                    tables.append({"name": table.name, "component": _owner(table.name, component_ids), "rows": rows})
+            log(f"database: {sum(t['rows'] for t in tables)} rows in {len(tables)} tables")
+            file_count, file_bytes = 0, 0
+            for path, name in _upload_files(Path(app.config["UPLOAD_FOLDER"])):
+                try:
+                    info = zipfile.ZipInfo.from_file(path, f"{FILES_FOLDER}{name}")
+                    with path.open("rb") as source, _member(archive, info, members) as writer:
+                        shutil.copyfileobj(source, writer, CHUNK_BYTES)
+                except FileNotFoundError:  # deleted while we were copying: it is gone from the site too
+                    continue
+                file_count += 1
+                file_bytes += members[info.filename]["size"]
+            log(f"uploaded files: {file_count}")
+            manifest = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "khet_version": core.__version__,
+                "created_at": utcnow().isoformat(timespec="seconds") + "Z",
+                "source_database": db.engine.dialect.name,
+                "revisions": revisions,
+                "tables": tables,
+                "skipped_tables": skipped,
+                "files": {"count": file_count, "bytes": file_bytes},
+                "members": members,
+            }
+            archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2), zipfile.ZIP_DEFLATED)
+        with partial.open("rb") as written:
+            os.fsync(written.fileno())
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return manifest
+
+
+def _zip_time(moment: dt.datetime) -> tuple:
+    return (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
+
+
+# --- reading and checking a backup ---------------------------------------------------
+
+
+_TABLE_MEMBER = re.compile(r"^database/([a-z0-9_]+)\.jsonl$")
+
+
+def _safe_file_name(name: str) -> str | None:
+    """The path under files/ if it is a plain relative path, else None."""
+    if not name.startswith(FILES_FOLDER) or "\\" in name:
+        return None
+    relative = PurePosixPath(name[len(FILES_FOLDER):])
+    if relative.is_absolute() or not relative.parts or any(part in ("", ".", "..") for part in relative.parts):
+        return None
+    return relative.as_posix()
+
+
+def read_manifest(archive: zipfile.ZipFile, source: Path) -> dict:
+    """The manifest of a backup, after checking every member against its SHA-256; BackupError if anything is off."""
+    refused = f"{source} cannot be restored"
+    try:
+        info = archive.getinfo(MANIFEST)
+    except KeyError:
+        raise BackupError(f"{refused}: it is not a Khet backup (it has no {MANIFEST})") from None
+    if info.file_size > MAX_MANIFEST_BYTES:
+        raise BackupError(f"{refused}: its {MANIFEST} is implausibly large")
+    try:
+        manifest = json.loads(archive.read(MANIFEST))
+    except (ValueError, zipfile.BadZipFile) as error:
+        raise BackupError(f"{refused}: its {MANIFEST} cannot be read ({error})") from error
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{refused}: it is not a Khet backup")
+    if manifest.get("format_version", 0) > FORMAT_VERSION:
+        raise BackupError(
+            f"{refused}: it was written by a newer Khet ({manifest.get('khet_version')}); upgrade Khet first"
+        )
+    members = manifest.get("members", {})
+    present = set(archive.namelist()) - {MANIFEST}
+    if present - set(members):
+        raise BackupError(f"{refused}: it holds members its manifest does not list: {', '.join(sorted(present - set(members)))}")
+    if set(members) - present:
+        raise BackupError(f"{refused}: members listed in its manifest are missing: {', '.join(sorted(set(members) - present))}")
+    for name in members:
+        if not _TABLE_MEMBER.match(name) and _safe_file_name(name) is None:
+            raise BackupError(f"{refused}: it holds a member with an unsafe name: {name!r}")
+    for table in manifest.get("tables", []):
+        if f"{DATABASE_FOLDER}{table['name']}.jsonl" not in members:
+            raise BackupError(f"{refused}: the rows of table {table['name']} are missing")
+    for name, expected in sorted(members.items()):
+        digest, size = hashlib.sha256(), 0
+        try:
+            with archive.open(name) as member:
+                while chunk := member.read(CHUNK_BYTES):
+                    digest.update(chunk)
+                    size += len(chunk)
+        except (zipfile.BadZipFile, OSError, EOFError) as error:  # includes zip's own CRC check
+            raise BackupError(f"{refused}: {name} is damaged ({error}); nothing was changed") from error
+        if digest.hexdigest() != expected.get("sha256") or size != expected.get("size"):
+            raise BackupError(
+                f"{refused}: {name} does not match its checksum, so the file is damaged or was altered; nothing was changed"
+            )
+    return manifest
+
+
+# --- restoring ---------------------------------------------------------------------------
+
+
+def _check_revisions(app, manifest: dict) -> dict[str, migrate.Component]:
+    """Each component of the backup must be installed here and this code must know its revision."""
+    installed = {component.id: component for component in migrate.components(app)}
+    current = migrate.current_revisions(app)
+    wanted = {cid: rev for cid, rev in (manifest.get("revisions") or {}).items() if rev is not None}
+    if "core" not in wanted:
+        raise BackupError("the backup names no core revision; it cannot be restored")
+    for component_id, revision in wanted.items():
+        component = installed.get(component_id)
+        if component is None:
+            raise BackupError(
+                f"the backup holds data of the module {component_id!r}, which is not installed here; install it first"
+            )
+        if component.folder is None:
+            raise BackupError(f"the module {component_id!r} here has no migrations, but the backup names revision {revision}")
+        script = script_directory(component)
+        try:
+            script.get_revision(revision)
+        except CommandError:
+            raise BackupError(
+                f"this installation lacks revision {revision} of {component_id!r}: the backup was made by a newer"
+                f" Khet ({manifest.get('khet_version')}); upgrade Khet here first"
+            ) from None
+        now = current.get(component_id)
+        if now is not None and now != revision:
+            earlier = {step.revision for step in script.walk_revisions("base", revision)}
+            if now not in earlier:
+                raise BackupError(
+                    f"the database here is at a newer revision of {component_id!r} ({now}) than the backup ({revision});"
+                    " restore into a new, empty database"
+                )
+    return {component_id: installed[component_id] for component_id in wanted}
+
+
+def _check_empty(app) -> None:
+    with db.engine.connect() as connection:
+        owned, others = _data_tables(connection, [component.id for component in migrate.components(app)])
+        for name in owned + others:
+            if connection.execute(sa.select(sa.literal(1)).select_from(sa.table(name)).limit(1)).first():
+                raise BackupError(
+                    f"the database already holds data (table {name} has rows): restore only into an empty database"
+                )
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    if next(_upload_files(folder), None) is not None:
+        raise BackupError(f"the upload folder {folder} is not empty: restore only into an empty installation")
+
+
+def _migrate_to(app, components: dict[str, migrate.Component], revisions: dict) -> None:
+    for component in migrate.components(app):  # core first, then modules in dependency order
+        if component.id in components:
+            with db.engine.connect() as connection:
+                command.upgrade(migrate._config(component, connection), revisions[component.id])
+                connection.commit()
+
+
+def _rows(archive: zipfile.ZipFile, table_name: str):
+    with archive.open(f"{DATABASE_FOLDER}{table_name}.jsonl") as member:
+        for line in io.TextIOWrapper(member, encoding="utf-8"):
+            if line.strip():
+                yield {name: decode_value(value) for name, value in json.loads(line).items()}
+
+
+def _load_rows(connection, archive: zipfile.ZipFile, manifest: dict, log: Log) -> int:
+    """Insert every row, parents first; self- and cyclic references are filled in afterwards."""
+    names = [table["name"] for table in manifest["tables"]]
+    existing = set(sa.inspect(connection).get_table_names())
+    missing = [name for name in names if name not in existing]
+    if missing:
+        raise BackupError(f"the migrated database has no table {', '.join(missing)}; the backup does not fit this Khet")
+    reflected = _reflect(connection, names)
+    ordered, deferred = _ordered_tables(reflected, names)
+    total = 0
+    later = []  # (typed table, primary key names, postponed names, the rows' postponed values)
+    for table in ordered:
+        typed = _typed_table(table)
+        statement = sa.insert(typed)
+        keys = [column.name for column in table.primary_key.columns]
+        postponed = deferred.get(table.name, set())
+        fill_in: list[dict] = []
+        batch = []
+        for row in _rows(archive, table.name):
+            unknown = set(row) - set(typed.c.keys())
+            if unknown:
+                raise BackupError(f"table {table.name} here has no column {', '.join(sorted(unknown))}")
+            if postponed and any(row.get(name) is not None for name in postponed):
+                fill_in.append({**{f"key_{k}": row[k] for k in keys}, **{f"new_{n}": row.get(n) for n in postponed}})
+                row = {**row, **{name: None for name in postponed}}
+            batch.append(row)
+            total += 1
+            if len(batch) >= BATCH_ROWS:
+                connection.execute(statement, batch)
+                batch = []
+        if batch:
+            connection.execute(statement, batch)
+        if fill_in:
+            later.append((typed, keys, postponed, fill_in))
+    for typed, keys, postponed, fill_in in later:
+        if not keys:
+            raise BackupError(f"table {typed.name} refers to itself but has no primary key; it cannot be restored")
+        statement = (
+            sa.update(typed)
+            .where(*[typed.c[k] == sa.bindparam(f"key_{k}") for k in keys])
+            .values({name: sa.bindparam(f"new_{name}") for name in postponed})
+        )
+        connection.execute(statement, fill_in)
+    log(f"database: {total} rows in {len(ordered)} tables")
+    return total
+
+
+def _reset_counters(connection, table_names) -> None:
+    """Make the next generated id follow the restored ones (PostgreSQL sequences, MariaDB AUTO_INCREMENT)."""
+    dialect = connection.dialect.name
+    if dialect not in ("postgresql", "mysql"):
+        return  # SQLite takes the next rowid from the table itself
+    quote = connection.dialect.identifier_preparer.quote
+    reflected = _reflect(connection, table_names)
+    for name in table_names:
+        keys = list(reflected.tables[name].primary_key.columns)
+        if len(keys) != 1 or not isinstance(keys[0].type, sa.Integer):
+            continue
+        column = keys[0].name
+        highest = connection.execute(sa.text(f"SELECT MAX({quote(column)}) FROM {quote(name)}")).scalar() or 0
+        if dialect == "postgresql":
+            sequence = connection.execute(
+                sa.text("SELECT pg_get_serial_sequence(:table, :column)"), {"table": quote(name), "column": column}
+            ).scalar()
+            if sequence:
+                connection.execute(sa.text("SELECT setval(CAST(:sequence AS regclass), :next, false)"), {"sequence": sequence, "next": highest + 1})
+        elif keys[0].autoincrement is True:
+            connection.execute(sa.text(f"ALTER TABLE {quote(name)} AUTO_INCREMENT = {int(highest) + 1}"))
+
+
+def _stage_files(archive: zipfile.ZipFile, manifest: dict, folder: Path) -> Path | None:
+    """Unpack the uploaded files next to the upload folder; moved into place once the rows are in."""
+    names = [name for name in manifest["members"] if name.startswith(FILES_FOLDER)]
+    if not names:
+        return None
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.restoring-{secrets.token_hex(4)}"
+    staging.mkdir()
+    for name in names:
+        path = staging / _safe_file_name(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(name) as source, path.open("wb") as target:
+            shutil.copyfileobj(source, target, CHUNK_BYTES)
+        stamp = dt.datetime(*archive.getinfo(name).date_time).timestamp()
+        os.utime(path, (stamp, stamp))
+    return staging
+
+
+def restore_backup(app, source: str | Path, log: Log | None = None) -> dict:
+    """Load the backup file ``source`` into the empty installation of ``app``; returns what was restored."""
+    log = log or (lambda _message: None)
+    source = Path(source)
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise BackupError(f"{source} cannot be restored: it is not a Khet backup ({error})") from error
+    with archive, app.app_context():
+        manifest = read_manifest(archive, source)
+        log(f"checked: {len(manifest['members'])} members match their checksums")
+        if db.engine.dialect.name == "mysql" and manifest.get("source_database") != "mysql":
+            log("note: MariaDB keeps times to the whole second; fractions of a second are dropped")
+        components = _check_revisions(app, manifest)
+        _check_empty(app)
+        revisions = {cid: manifest["revisions"][cid] for cid in components}
+        folder = Path(app.config["UPLOAD_FOLDER"])
+        staging = _stage_files(archive, manifest, folder)
+        try:
+            _migrate_to(app, components, revisions)
+            log("schema: " + ", ".join(f"{cid} {rev}" for cid, rev in revisions.items()))
+            with write_transaction(), db.engine.connect() as connection:
+                with connection.begin():
+                    rows = _load_rows(connection, archive, manifest, log)
+                _reset_counters(connection, [table["name"] for table in manifest["tables"]])
+                connection.commit()
+        except BaseException:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
+        if staging is not None:
+            if folder.exists():
+                shutil.rmtree(folder)  # holds no files (checked): only empty folders
+            os.replace(staging, folder)
+        upgraded = migrate.upgrade_all(app)
+        log(f"migrated to this Khet's newest schema: {', '.join(upgraded)}")
+    return {
+        "rows": rows,
+        "tables": len(manifest["tables"]),
+        "files": manifest["files"]["count"],
+        "created_at": manifest["created_at"],
+        "khet_version": manifest["khet_version"],
+        "revisions": revisions,
+    }

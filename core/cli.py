@@ -1,35 +1,177 @@
 """The `khet` command. Errors are one clear line and a non-zero exit, never a traceback.
 
 Modules add their own commands with the ``cli_commands`` hook; they appear as
-``khet <module id> <command>``.
+``khet <module id> <command>``. ``KHET_DEBUG=1`` shows the traceback of an
+unexpected error, for a developer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import os
 import secrets
-import sys
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
+from flask import current_app
+from flask.cli import FlaskGroup, ScriptInfo
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import inspect, select
 
 from core.app import create_app, default_instance_path
-from core.config import ConfigError
+from core.config import ConfigError, check_database_url, normalise_database_url
+
+NOT_SET_UP = "the database is not set up: run `khet db upgrade`"
 
 
 def _create_app(*_args, **_kwargs):
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+# --- turning failures into one line ------------------------------------------------
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _database_label() -> str:
+    from core.db import db
+
+    try:
+        return db.engine.url.render_as_string(hide_password=True)
+    except Exception:  # no app context: say "the database"
+        return "the database"
+
+
+def _describe(error: Exception) -> str | None:
+    """The one line a person reads for a failure we expect; None for a bug."""
+    from alembic.util import CommandError
+
+    from core.backup import BackupError
+    from core.migrate import MigrationError
+    from core.plugins import PluginConflict, PluginError
+
+    if isinstance(error, (ConfigError, MigrationError, BackupError, PluginError, PluginConflict)):
+        return str(error)
+    if isinstance(error, CommandError):
+        return f"migration failed: {error}"
+    if isinstance(error, sa_exc.DBAPIError):
+        reason = _first_line(error.orig)
+        if any(sign in reason for sign in ("no such table", "does not exist", "doesn't exist")):
+            return f"{NOT_SET_UP} ({reason})"
+        return f"database error on {_database_label()}: {reason}"
+    if isinstance(error, OSError):
+        return _first_line(error)
+    return None
+
+
+class KhetGroup(FlaskGroup):
+    """Flask's command group, with Khet's error handling and without Flask's --app/--debug options."""
+
+    def list_commands(self, ctx):
+        names = set(click.Group.list_commands(self, ctx))
+        try:  # modules' commands need the app; `khet --help` must work even when it cannot start
+            names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))
+        except Exception as error:
+            click.echo(f"Error: modules' commands are not listed: {_describe(error) or _first_line(error)}", err=True)
+        return sorted(names)
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is not None and name not in self.commands and current_app:
+            # A module's command: FlaskGroup has pushed the app context; speak the terminal's language.
+            ctx.with_resource(force_locale(_terminal_locale(current_app)))
+        return command
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            message = _describe(error)
+            if message is None:
+                if os.environ.get("KHET_DEBUG"):
+                    raise
+                message = f"{type(error).__name__}: {_first_line(error)} (KHET_DEBUG=1 shows where)"
+            raise click.ClickException(message) from error
+
+
+@click.group(
+    cls=KhetGroup, create_app=_create_app, add_default_commands=False, add_version_option=False, load_dotenv=False
+)
 def cli():
     """Khet: the intranet of an Educational Service Area Office."""
 
 
 # Flask's --app/--env-file/--debug options mean nothing here: Khet always builds its own app.
 cli.params = [param for param in cli.params if param.name not in {"app", "env_file", "debug"}]
+
+
+def _terminal_locale(app) -> str:
+    """The CLI speaks the terminal's language (LC_ALL, LC_MESSAGES, LANG) when Khet has it, else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            language = value.split(".")[0].split("_")[0]
+            return language if language in app.config["LANGUAGES"] else "en"
+    return "en"
+
+
+def _check_database(schema: bool) -> None:
+    """Connect once, so an unreachable server is one clear line; with ``schema``, require migrated tables."""
+    from core import migrate
+    from core.db import db
+
+    try:
+        with db.engine.connect() as connection:
+            if schema and not inspect(connection).has_table("alembic_version_core"):
+                raise click.ClickException(NOT_SET_UP)
+    except sa_exc.DBAPIError as error:
+        raise click.ClickException(f"cannot connect to {_database_label()}: {_first_line(error.orig)}") from error
+    if schema:
+        behind = _components_behind(current_app._get_current_object())
+        if behind:
+            raise click.ClickException(
+                f"the database is older than this Khet ({', '.join(behind)}): run `khet db upgrade`"
+            )
+
+
+def _components_behind(app) -> list[str]:
+    """Components whose database revision is not their newest one."""
+    from core import migrate
+    from core.backup import script_directory
+
+    current = migrate.current_revisions(app)
+    return [
+        component.id
+        for component in migrate.components(app)
+        if component.folder is not None and current.get(component.id) != script_directory(component).get_current_head()
+    ]
+
+
+def app_command(schema: bool = True, database: bool = True):
+    """Run the command inside the app, in the terminal's language, after checking the database."""
+
+    def decorator(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            ctx = click.get_current_context()
+            if not current_app:
+                ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
+            ctx.with_resource(force_locale(_terminal_locale(current_app)))
+            if database:
+                _check_database(schema)
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 # --- serving -------------------------------------------------------------------
@@ -43,13 +185,12 @@ def _serve(app, host: str, port: int | None) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
-@cli.command("run")
+@cli.command("run", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=None, help="Default: $PORT, else 5000.")
+@app_command()
 def run_command(host, port):
     """Serve Khet with the built-in server (for trying out; use gunicorn for an office)."""
-    from flask import current_app
-
     _serve(current_app._get_current_object(), host, port)
 
 
@@ -57,6 +198,7 @@ def run_command(host, port):
 
 
 def _write_config(instance: Path, database_url: str | None) -> Path:
+    """Write instance/config.toml with a new random secret key, once; an existing file is kept."""
     instance.mkdir(parents=True, exist_ok=True)
     path = instance / "config.toml"
     if path.exists():
@@ -64,46 +206,84 @@ def _write_config(instance: Path, database_url: str | None) -> Path:
     lines = ["# Khet installation settings. KHET_* environment variables override these.", ""]
     lines.append(f'secret_key = "{secrets.token_urlsafe(48)}"')
     if database_url:
-        lines.append(f'database_url = "{database_url}"')
+        lines.append(f"database_url = {_toml_string(database_url)}")
     else:
         lines.append('# database_url = "postgresql://khet@localhost/khet"')
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # the secret key is for this user only
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
     return path
 
 
-@cli.command("init")
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _password_checker(username_of):
+    """A click value_proc refusing weak passwords, so a prompt asks again."""
+
+    def check(password: str) -> str:
+        from core import security
+
+        problems = security.password_problems(password, username_of())
+        if problems:
+            raise click.UsageError(" ".join(problems))
+        return password
+
+    return check
+
+
+@cli.command("init", with_appcontext=False)
 @click.option("--database-url", default=None, help="Default: SQLite in the instance folder.")
 @click.option("--office-name", default=None, help="e.g. สำนักงานเขตพื้นที่การศึกษาประถมศึกษาชัยนาท")
 @click.option("--letter-code", default="", help='Letter number prefix, e.g. "ศธ 04183".')
-@click.option("--admin-username", default=None)
+@click.option("--admin-username", default=None, help='Asked for when not given (default "admin").')
 @click.option("--admin-password", default=None, envvar="KHET_ADMIN_PASSWORD", help="Or set KHET_ADMIN_PASSWORD.")
 def init_command(database_url, office_name, letter_code, admin_username, admin_password):
     """Create a new installation: config with a random secret key, database, office and first admin."""
+    from core import migrate, seed
+    from core.config import read_config_file
+    from core.db import db, write_transaction
+    from core.models import Office, Person
+
     instance = default_instance_path()
+    if database_url:
+        check_database_url(normalise_database_url(database_url))
+        configured = read_config_file(instance).get("DATABASE_URL")
+        if configured and configured != database_url:
+            raise click.ClickException(
+                f"{instance / 'config.toml'} already names another database; edit it instead of passing --database-url"
+            )
+    if admin_password is not None:  # refuse a weak password before anything is created
+        try:
+            _password_checker(lambda: admin_username or "admin")(admin_password)
+        except click.UsageError as error:
+            raise click.ClickException(error.message) from None
     path = _write_config(instance, database_url)
     click.echo(f"config: {path}")
-    app = create_app(instance_path=instance)
-    from core import migrate, seed
-    from core.models import Person
-
-    migrated = migrate.upgrade_all(app)
-    click.echo(f"database migrated: {', '.join(migrated)}")
-    with app.app_context():
-        from core.models import Office
-
-        if Office.current() is None:
-            office_name = office_name or click.prompt("Office name")
-        office = seed.seed_office(office_name or Office.current().name, letter_code=letter_code)
-        click.echo(f"office: {office.name}")
-        from core.db import db
-
-        if db.session.scalar(select(Person).where(Person.is_admin.is_(True))) is None:
-            admin_username = admin_username or click.prompt("First admin's username", default="admin")
-            if not admin_password:
-                admin_password = click.prompt("First admin's password", hide_input=True, confirmation_prompt=True)
-            _create_person(admin_username, admin_password, "ผู้ดูแล", "ระบบ", admin=True)
-            click.echo(f"admin account: {admin_username}")
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    with app.app_context(), force_locale(_terminal_locale(app)):
+        _check_database(schema=False)
+        click.echo(f"database migrated: {', '.join(migrate.upgrade_all(app))}")
+        with write_transaction():
+            office = Office.current()
+            if office is None:
+                office_name = office_name or click.prompt("Office name")
+            office = seed.seed_office(office_name or office.name, letter_code=letter_code)
+            click.echo(f"office: {office.name}")
+            admin = db.session.scalar(select(Person).where(Person.is_admin.is_(True)).order_by(Person.id).limit(1))
+            if admin is not None:
+                click.echo(f"admin account: {admin.username} (already there; nothing changed)")
+            else:
+                if admin_username is None:  # asked only at a terminal; a scripted install gets "admin"
+                    admin_username = "admin" if admin_password else click.prompt("First admin's username", default="admin")
+                if admin_password is None:
+                    admin_password = click.prompt(
+                        "First admin's password", hide_input=True, confirmation_prompt=True,
+                        value_proc=_password_checker(lambda: admin_username),
+                    )
+                _create_person(admin_username, admin_password, "ผู้ดูแล", "ระบบ", admin=True)
+                click.echo(f"admin account: {admin_username}")
     click.echo("Done. Start with: khet run")
 
 
@@ -112,24 +292,20 @@ def db_group():
     """Database migrations."""
 
 
-@db_group.command("upgrade")
-@with_appcontext
+@db_group.command("upgrade", with_appcontext=False)
+@app_command(schema=False)
 def db_upgrade():
     """Bring core and every installed module to its newest schema."""
-    from flask import current_app
-
     from core import migrate
 
     for component in migrate.upgrade_all(current_app._get_current_object()):
         click.echo(f"up to date: {component}")
 
 
-@db_group.command("check")
-@with_appcontext
+@db_group.command("check", with_appcontext=False)
+@app_command(schema=False)
 def db_check():
     """Fail when models and migrations disagree (what autogenerate would still write)."""
-    from flask import current_app
-
     from core import migrate
 
     found = migrate.differences(current_app._get_current_object())
@@ -141,30 +317,61 @@ def db_check():
     click.echo("models and migrations agree")
 
 
-@db_group.command("current")
-@with_appcontext
+@db_group.command("current", with_appcontext=False)
+@app_command(schema=False)
 def db_current():
     """Show each component's current revision."""
-    from flask import current_app
-
     from core import migrate
 
     for component, revision in migrate.current_revisions(current_app._get_current_object()).items():
         click.echo(f"{component}: {revision or '(empty)'}")
 
 
-@db_group.command("revision")
+@db_group.command("revision", with_appcontext=False)
 @click.argument("component")
 @click.option("-m", "--message", required=True)
 @click.option("--empty", is_flag=True, help="Write an empty revision instead of comparing models.")
-@with_appcontext
+@app_command(schema=False)
 def db_revision(component, message, empty):
     """Write a new revision for core or a module from the difference between models and database."""
-    from flask import current_app
-
     from core import migrate
 
     migrate.new_revision(current_app._get_current_object(), component, message, autogenerate=not empty)
+
+
+# --- backup and restore --------------------------------------------------------
+
+
+@cli.command("backup", with_appcontext=False)
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@app_command(schema=False)
+def backup_command(file):
+    """Write the database and uploaded files into one file (default: khet-backup-<date>-<time>.zip)."""
+    from core import backup
+
+    file = file or Path(f"khet-backup-{dt.datetime.now():%Y%m%d-%H%M%S}.zip")
+    manifest = backup.create_backup(current_app._get_current_object(), file)
+    rows = sum(table["rows"] for table in manifest["tables"])
+    click.echo(
+        f"backup written: {file} ({rows} rows in {len(manifest['tables'])} tables,"
+        f" {manifest['files']['count']} uploaded files, {file.stat().st_size:,} bytes)"
+    )
+    for table in manifest["skipped_tables"]:
+        click.echo(f"not backed up (no installed module owns it): {table}", err=True)
+
+
+@cli.command("restore", with_appcontext=False)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@app_command(schema=False)
+def restore_command(file):
+    """Load a backup into this installation, whose database and upload folder must be empty."""
+    from core import backup
+
+    report = backup.restore_backup(current_app._get_current_object(), file, log=click.echo)
+    click.echo(
+        f"restored: {report['rows']} rows in {report['tables']} tables, {report['files']} uploaded files"
+        f" (backup of {report['created_at']}, Khet {report['khet_version']})"
+    )
 
 
 # --- modules -------------------------------------------------------------------
@@ -175,46 +382,45 @@ def plugins_group():
     """List, enable and disable modules."""
 
 
-@plugins_group.command("list")
-@with_appcontext
+@plugins_group.command("list", with_appcontext=False)
+@app_command()
 def plugins_list():
     """Every installed module, whether it is on, and any that failed to load."""
     from core.plugins import registry
 
     reg = registry()
     enabled = reg.enabled_ids()
+    allowed = current_app.config["PLUGINS_ALLOWED"]
     for plugin_id in reg.module_ids:
         info = reg.plugins[plugin_id].info
         state = "on " if plugin_id in enabled else "off"
         needs = f"  needs: {', '.join(info.requires)}" if info.requires else ""
-        click.echo(f"{state}  {plugin_id:<16} {info.version:<8} {info.name_th} / {info.name_en}{needs}")
+        barred = "  (not allowed by the configuration)" if allowed is not None and plugin_id not in allowed else ""
+        click.echo(f"{state}  {plugin_id:<16} {info.version:<8} {info.name_th} / {info.name_en}{needs}{barred}")
     for name, error in reg.broken.items():
         click.echo(f"ERR  {name:<16} {error}")
 
 
 def _switch(plugin_id: str, enabled: bool) -> None:
-    from flask import current_app
+    from core.db import write_transaction
+    from core.plugins import registry
 
-    from core.plugins import PluginError, registry
-
-    try:
+    with write_transaction():
         registry().set_enabled(plugin_id, enabled, allowed=current_app.config["PLUGINS_ALLOWED"])
-    except PluginError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"{plugin_id}: {'enabled' if enabled else 'disabled'}")
 
 
-@plugins_group.command("enable")
+@plugins_group.command("enable", with_appcontext=False)
 @click.argument("plugin_id")
-@with_appcontext
+@app_command()
 def plugins_enable(plugin_id):
     """Switch a module on."""
     _switch(plugin_id, True)
 
 
-@plugins_group.command("disable")
+@plugins_group.command("disable", with_appcontext=False)
 @click.argument("plugin_id")
-@with_appcontext
+@app_command()
 def plugins_disable(plugin_id):
     """Switch a module off; its data is kept."""
     _switch(plugin_id, False)
@@ -245,81 +451,76 @@ def user_group():
     """Sign-in accounts."""
 
 
-@user_group.command("create")
+@user_group.command("create", with_appcontext=False)
 @click.argument("username")
 @click.option("--first-name", required=True)
 @click.option("--last-name", default="")
 @click.option("--admin", is_flag=True, help="Full access to everything.")
 @click.password_option("--password", help="Asked for when not given.")
-@with_appcontext
+@app_command()
 def user_create(username, first_name, last_name, admin, password):
     """Create a person who can sign in."""
-    _create_person(username, password, first_name, last_name, admin=admin)
+    from core.db import write_transaction
+
+    with write_transaction():
+        _create_person(username, password, first_name, last_name, admin=admin)
     click.echo(f"created {username}")
 
 
-@user_group.command("set-password")
+@user_group.command("set-password", with_appcontext=False)
 @click.argument("username")
 @click.password_option("--password", help="Asked for when not given.")
-@with_appcontext
+@app_command()
 def user_set_password(username, password):
-    """Set a person's password (ends their open sessions)."""
+    """Set a person's password, end their open sessions and lift a sign-in lock-out."""
     from core import security
-    from core.db import db
+    from core.db import db, write_transaction
     from core.models import Person
 
-    person = db.session.scalar(select(Person).where(Person.username == username))
-    if person is None:
-        raise click.ClickException(f"no account called {username!r}")
-    problems = security.password_problems(password, username)
-    if problems:
-        raise click.ClickException(" ".join(problems))
-    security.set_password(person, password)
-    db.session.commit()
+    with write_transaction():
+        person = db.session.scalar(select(Person).where(Person.username == username))
+        if person is None:
+            raise click.ClickException(f"no account called {username!r}")
+        problems = security.password_problems(password, username)
+        if problems:
+            raise click.ClickException(" ".join(problems))
+        security.set_password(person, password)
+        db.session.commit()
+        security.clear_failures(username)
     click.echo(f"password set for {username}")
 
 
 # --- demo ----------------------------------------------------------------------
 
 
-@cli.command("demo")
+@cli.command("demo", with_appcontext=False)
 @click.option("--serve/--no-serve", default=True, help="Start serving after seeding.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=None, help="Default: $PORT, else 5000.")
 def demo_command(serve, host, port):
     """Create (once) a demo office with schools, people and data in every module, then serve it."""
     from core import demo, migrate
+    from core.db import write_transaction
 
-    instance = default_instance_path()
-    _write_config(instance, None)
-    app = create_app(instance_path=instance)
-    click.echo("migrating the database ...")
-    migrate.upgrade_all(app)
-    with app.app_context():
-        created = demo.seed_demo()
-    click.echo("demo office created" if created else "demo office already there; left as it is")
-    click.echo("sign in as admin / demo-admin-2569 (or any demo person, password demo-2569)")
+    _write_config(default_instance_path(), None)
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    with app.app_context(), force_locale(_terminal_locale(app)):
+        _check_database(schema=False)
+        click.echo("migrating the database ...")
+        migrate.upgrade_all(app)
+        with write_transaction():
+            created = demo.seed_demo()
+    if created:
+        click.echo("demo office created")
+        click.echo(f"sign in as admin / {demo.ADMIN_PASSWORD} (or any demo person, password {demo.DEMO_PASSWORD})")
+    else:
+        click.echo("an office already exists, so no demo data was added")
     if serve:
         _serve(app, host, port)
 
 
 def main() -> None:
-    try:
-        cli.main(prog_name="khet", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        click.echo(f"khet: {exc.format_message()}", err=True)
-        sys.exit(exc.exit_code)
-    except (ConfigError, OSError) as exc:
-        click.echo(f"khet: {exc}", err=True)
-        sys.exit(1)
-    except Exception as exc:  # one line for people; KHET_DEBUG=1 shows the traceback
-        if os.environ.get("KHET_DEBUG"):
-            raise
-        click.echo(f"khet: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(1)
+    cli.main(prog_name="khet")
 
 
 from core.scaffold import new_plugin_command  # noqa: E402

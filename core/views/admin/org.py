@@ -522,10 +522,6 @@ def run_import(kind: str, importer, columns: tuple[str, ...], template_endpoint:
     report = None
     if form.validate_on_submit():
         report = importer(form.file.data.read())
-        if report.ok:
-            flash(_("Imported: %(created)d added, %(updated)d updated.", created=report.created, updated=report.updated), "success")
-        else:
-            flash(_("Nothing was imported: correct the rows below and upload the file again."), "danger")
     return render_template(
         "admin/import.html", form=form, report=report, kind=kind, columns=columns,
         template_url=url_for(template_endpoint), back_url=url_for(back_endpoint),

@@ -130,6 +130,8 @@ def seed_demo(rng: random.Random | None = None) -> bool:
     reg = registry()
     for plugin_id in reg.module_ids:
         reg.set_enabled(plugin_id, True)
+    from core.services.holidays import import_sample
+    import_sample()  # the shipped BE 2570 holidays: working days and Admin > Holidays look like a real office's
     # Each module seeds its own data; one that fails stops the demo with its error.
     list(reg.call_each("demo_data", office=office, rng=rng))
     db.session.commit()

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -338,6 +339,8 @@ CSV_COLUMNS = {
 YES = {"1", "yes", "y", "true", "ใช่", "ทุกปี"}
 NO = {"", "0", "no", "n", "false", "ไม่", "ไม่ใช่"}
 MAX_CSV_ROWS = 500
+# Next year's government holidays as Khet ships them: to be checked against the Cabinet's announcement.
+SAMPLE_CSV = Path(__file__).resolve().parent.parent / "data" / "thai_holidays_sample.csv"
 
 
 @dataclass
@@ -449,3 +452,8 @@ def import_holidays(data: bytes | str) -> ImportReport:
     db.session.flush()
     report.saved = True
     return report
+
+
+def import_sample() -> ImportReport:
+    """Add the sample holidays shipped with Khet (the demo office does); the caller commits."""
+    return import_holidays(SAMPLE_CSV.read_bytes())

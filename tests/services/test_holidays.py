@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +15,7 @@ from core.services.holidays import Holiday
 from core.settings import save_settings
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
-SAMPLE_CSV = Path(__file__).resolve().parents[2] / "core" / "data" / "thai_holidays_sample.csv"
+SAMPLE_CSV = holidays.SAMPLE_CSV
 
 
 def add(name, day, yearly=False):
@@ -184,7 +183,7 @@ def test_office_hours_come_from_the_calendar_setting(app):
 
 
 def test_the_sample_file_imports_cleanly(app):
-    report = holidays.import_holidays(SAMPLE_CSV.read_bytes())
+    report = holidays.import_sample()
     db.session.commit()
     assert report.saved and report.ok
     assert count_holidays() == report.count("add") == 22

@@ -110,10 +110,16 @@ class BookingConflict(BookingError):
         )
         super().__init__(f"overlaps confirmed reservation(s): {described}")
 
-    def describe(self):
-        """The conflict in the reader's language (call in a request or app context)."""
-        return _l("The time overlaps a confirmed booking: %(which)s",
-                  which=", ".join(f"{r.title} ({format_datetime(r.starts_at)}–{format_datetime(r.ends_at)})" for r in self.conflicts))
+    def describe(self) -> str:
+        """The conflict in the reader's language, for a flash message (call it while handling a request)."""
+        from core.i18n import current_locale
+
+        locale = current_locale()
+        which = ", ".join(
+            f"{r.title} ({format_datetime(r.starts_at, locale=locale)} – {format_datetime(r.ends_at, locale=locale)})"
+            for r in self.conflicts
+        )
+        return str(_l("The time overlaps a confirmed booking: %(which)s", which=which))
 
 
 @dataclass

@@ -63,6 +63,8 @@ def test_overlapping_times_are_refused_naming_the_meeting_in_the_way(app, start,
         booking.reserve(ROOM, at(2, *start), at(2, *end), title="อบรม", confirm=True)
     assert [r.id for r in refused.value.conflicts] == [first.id]
     assert "ประชุมผู้บริหาร" in str(refused.value)
+    with app.test_request_context():
+        assert "ประชุมผู้บริหาร (2 มี.ค. 2570 08:30 น. – 2 มี.ค. 2570 09:59 น.)" in refused.value.describe()
     db.session.rollback()
     assert statuses() == {first.id: CONFIRMED}
 

@@ -37,7 +37,7 @@ import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from bench import harness
 from core.permissions import SIGNED_IN, require
@@ -106,6 +106,33 @@ def numbers_per_second(app, clients: int, total: int) -> dict:
     return {"clients": clients, **harness.summarise(latencies, wall)}
 
 
+def commit_floor(app, rounds: int) -> dict:
+    """A bare one-row UPDATE and COMMIT, ``rounds`` times: what one number costs at the very least.
+
+    Takers of one series queue on its counter row until each commits, so
+    1000 / (this p50 in ms) bounds the numbers per second of one series,
+    however many clients there are. On PostgreSQL it is mostly the WAL flush.
+    """
+    from core.db import db, write_transaction
+
+    with app.app_context():
+        with write_transaction():
+            db.session.execute(text("CREATE TABLE bench_commit_floor (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
+            db.session.execute(text("INSERT INTO bench_commit_floor (id, n) VALUES (1, 0)"))
+            db.session.commit()
+        latencies = []
+        for _ in range(rounds):
+            began = time.perf_counter()
+            with write_transaction():
+                db.session.execute(text("UPDATE bench_commit_floor SET n = n + 1 WHERE id = 1"))
+                db.session.commit()
+            latencies.append(time.perf_counter() - began)
+        db.session.remove()
+    result = harness.summarise(latencies, sum(latencies))
+    return {"rounds": rounds, "p50_ms": result["p50_ms"], "p95_ms": result["p95_ms"],
+            "ceiling_per_second": round(1000 / result["p50_ms"]) if result["p50_ms"] else None}
+
+
 # --- booking -------------------------------------------------------------------------------
 
 
@@ -119,14 +146,15 @@ def booking_confirmations(app, existing: int, confirmations: int, holder_id: int
     hour = dt.timedelta(hours=1)
     with app.app_context():
         with write_transaction():
-            resource_id = booking.lock_resource(room).id
-            # One-hour meetings every two hours for more than two years, written in one statement.
+            first = booking.reserve(room, base, base + hour, holder=holder_id, title="ประชุม 0", confirm=True)
+            # The other one-hour meetings, every two hours for more than two years, in one statement.
             db.session.execute(insert(booking.Reservation), [
-                {"resource_id": resource_id, "starts_at": base + 2 * i * hour, "ends_at": base + (2 * i + 1) * hour,
-                 "status": booking.CONFIRMED, "title": f"ประชุม {i}", "holder_id": holder_id, "created_at": utcnow(),
-                 "status_reason": ""}
-                for i in range(existing)
+                {"resource_id": first.resource_id, "starts_at": base + 2 * i * hour,
+                 "ends_at": base + (2 * i + 1) * hour, "status": booking.CONFIRMED, "title": f"ประชุม {i}",
+                 "holder_id": holder_id, "created_at": utcnow(), "status_reason": ""}
+                for i in range(1, existing)
             ])
+            resource_id = first.resource_id
             db.session.commit()
         # Requests for the free hours in between, touching their neighbours at both ends.
         gaps = random.Random(2569).sample(range(existing), confirmations)
@@ -312,6 +340,8 @@ def bench_database(target: str, options: argparse.Namespace, scratch: Path) -> d
         try:
             with app.app_context():
                 person_id = _bench_person()
+            floor = commit_floor(app, options.floor_rounds)
+            print(f"[{label}] bare update + commit: {floor}", file=sys.stderr)
             runs = []
             for clients in sorted(options.clients):
                 runs.append(numbers_per_second(app, clients, options.numbers))
@@ -323,7 +353,7 @@ def bench_database(target: str, options: argparse.Namespace, scratch: Path) -> d
             harness.dispose(app)
         uploads = upload_memory(database_url, instance, options.upload_mb, person_id)
         print(f"[{label}] uploads: {uploads}", file=sys.stderr)
-    return {"database": label, "numbers": runs, "booking": confirming, "uploads": uploads}
+    return {"database": label, "commit_floor": floor, "numbers": runs, "booking": confirming, "uploads": uploads}
 
 
 # --- the report --------------------------------------------------------------------------------
@@ -354,6 +384,11 @@ def report(results: list[dict]) -> str:
         [[d["database"], r["clients"], r["requests"], r["per_second"], r["p50_ms"], r["p95_ms"]]
          for d in results for r in d["numbers"]],
     )
+    floor_table = harness.markdown_table(
+        ["database", "bare UPDATE + COMMIT p50 ms", "p95 ms", "so at most, numbers/s of one series"],
+        [[d["database"], d["commit_floor"]["p50_ms"], d["commit_floor"]["p95_ms"], d["commit_floor"]["ceiling_per_second"]]
+         for d in results],
+    )
     booking_table = harness.markdown_table(
         ["database", "existing reservations", "confirmations", "p50 ms", "p95 ms", "max ms"],
         [[d["database"], d["booking"]["existing"], d["booking"]["confirmations"], d["booking"]["p50_ms"],
@@ -368,7 +403,7 @@ def report(results: list[dict]) -> str:
         ["database", "what", "measured", "target", "met"],
         [[t["database"], t["what"], t["value"], t["target"], yes[t["met"]]] for t in targets(results)],
     )
-    return (f"Running numbers, one series, a transaction per number:\n\n{numbers_table}\n\n"
+    return (f"Running numbers, one series, a transaction per number:\n\n{numbers_table}\n\n{floor_table}\n\n"
             f"Confirming a booking:\n\n{booking_table}\n\nA large upload:\n\n{upload_table}\n\n{target_table}\n")
 
 
@@ -379,6 +414,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--clients", type=lambda s: [int(n) for n in s.split(",")], default=[1, 10, 50],
                         help="concurrency levels for running numbers (default 1,10,50)")
     parser.add_argument("--numbers", type=int, default=1000, help="numbers taken per level (default 1000)")
+    parser.add_argument("--floor-rounds", type=int, default=300, help="bare commits timed (default 300)")
     parser.add_argument("--existing", type=int, default=10_000, help="confirmed reservations already there")
     parser.add_argument("--confirmations", type=int, default=200, help="confirmations timed (default 200)")
     parser.add_argument("--upload-mb", type=float, default=20, help="size of the big upload in MB (default 20)")

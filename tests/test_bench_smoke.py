@@ -103,7 +103,8 @@ def test_booking_bench_confirms_every_request_in_the_gaps(app, make_person):
 def test_services_bench_runs_numbers_booking_and_uploads(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "bench.services", "--database", _bench_database(), "--clients", "1,2", "--numbers", "6",
-         "--existing", "20", "--confirmations", "5", "--upload-mb", "1", "--results-dir", str(tmp_path)],
+         "--floor-rounds", "5", "--existing", "20", "--confirmations", "5", "--upload-mb", "1",
+         "--results-dir", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -112,5 +113,6 @@ def test_services_bench_runs_numbers_booking_and_uploads(tmp_path):
     [saved] = tmp_path.glob("services-*.json")
     [result] = json.loads(saved.read_text(encoding="utf-8"))["results"]
     assert [(run["clients"], run["requests"]) for run in result["numbers"]] == [(1, 6), (2, 6)]
+    assert result["commit_floor"]["rounds"] == 5
     assert (result["booking"]["existing"], result["booking"]["confirmations"]) == (20, 5)
     assert [(upload["via"], upload["file_mb"]) for upload in result["uploads"]] == [("api", 1.0), ("view", 1.0)]

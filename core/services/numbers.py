@@ -22,10 +22,10 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, contains_eager, lazyload, mapped_column, relationship
 
 from core.calendar import calendar_year_be, fiscal_year, to_local
-from core.db import db, utcnow
+from core.db import db, utcnow, write_transaction
 from core.services.locking import lock_or_create
 
 YEAR_KINDS = ("calendar", "fiscal")
@@ -152,6 +152,14 @@ def cancel_number(issued: IssuedNumber, reason: str, by) -> IssuedNumber:
     reason = (reason or "").strip()
     if not reason:
         raise NumberError(_l("Give the reason for cancelling the number."))
+    with write_transaction():  # lock the row: of two clerks cancelling at once, the second is told it is done
+        issued = db.session.scalars(
+            select(IssuedNumber)
+            .options(lazyload(IssuedNumber.series))  # lock this row only, not the series' counter
+            .where(IssuedNumber.id == issued.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
     if issued.cancelled:
         raise NumberError(_l("Number %(number)s is already cancelled.", number=issued.number))
     issued.cancelled_at = utcnow()
@@ -200,6 +208,7 @@ def issued_numbers(series_key: str, scope: str, year: int):
     return (
         select(IssuedNumber)
         .join(IssuedNumber.series)
+        .options(contains_eager(IssuedNumber.series))
         .where(NumberSeries.series_key == series_key, NumberSeries.scope == scope, NumberSeries.year == year)
         .order_by(IssuedNumber.number)
     )

@@ -182,19 +182,23 @@ class PluginRegistry:
         self.plugins = ordered
 
     def register_blueprints(self, app) -> None:
-        prefixes: dict[str, str] = {}
+        """Mount every blueprint; each module's under its own URL prefix (by default /<module id>).
+
+        Core's prefixes count too: a module mounted at /admin or at the site root would shadow core pages.
+        """
+        prefixes: dict[str, str] = {}  # prefix without its trailing slash ("" is the root) -> owner
         for loaded in self.plugins.values():
             for blueprint in loaded.blueprints:
-                if loaded.id != CORE_ID:
-                    prefix = blueprint.url_prefix or f"/{loaded.id}"
-                    if prefix.rstrip("/") in prefixes:
-                        raise PluginConflict(
-                            f"URL prefix {prefix!r} is used by both {prefixes[prefix.rstrip('/')]!r} and {loaded.id!r}"
-                        )
-                    prefixes[prefix.rstrip("/")] = loaded.id
-                    app.register_blueprint(blueprint, url_prefix=prefix)
-                else:
+                if loaded.id == CORE_ID:
                     app.register_blueprint(blueprint)
+                    prefixes.setdefault((blueprint.url_prefix or "").rstrip("/"), CORE_ID)
+                else:
+                    prefix = blueprint.url_prefix or f"/{loaded.id}"
+                    key = prefix.rstrip("/")
+                    if key in prefixes:
+                        raise PluginConflict(f"URL prefix {prefix!r} is used by both {prefixes[key]!r} and {loaded.id!r}")
+                    prefixes[key] = loaded.id
+                    app.register_blueprint(blueprint, url_prefix=prefix)
                 self.blueprint_owner[blueprint.name] = loaded.id
 
     # --- state -----------------------------------------------------------------
@@ -217,7 +221,8 @@ class PluginRegistry:
         return enabled
 
     def is_enabled(self, plugin_id: str) -> bool:
-        return plugin_id in self.enabled_ids()
+        # Core is always on: asking costs no query, so core pages (the health check) work without the database.
+        return plugin_id == CORE_ID or plugin_id in self.enabled_ids()
 
     def forget_cached_state(self) -> None:
         """Drop what this app context remembered of modules, grants and the layout."""

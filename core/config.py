@@ -92,21 +92,27 @@ def ensure_secret_key(instance_path: Path) -> str:
     """Return the installation's secret key, creating it once if there is none.
 
     The key lives in ``instance/secret_key`` so that every worker process of one
-    installation shares it (sessions signed by one are valid in all).
+    installation shares it (sessions signed by one are valid in all). It is
+    written to a private temporary file and then linked into place, so a worker
+    starting at the same moment sees either no key or the whole key, never half.
     """
     path = instance_path / "secret_key"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race; use its key
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        draft = instance_path / f".secret_key.{secrets.token_hex(8)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+            try:
+                os.link(draft, path)
+            except FileExistsError:  # another worker won the race; use its key
+                pass
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigError(f"{path} is empty: delete it and Khet makes a new one (everyone must sign in again)")
     return key
 
 

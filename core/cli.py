@@ -51,12 +51,13 @@ def _database_label() -> str:
 def _describe(error: Exception) -> str | None:
     """The one line a person reads for a failure we expect; None for a bug."""
     from alembic.util import CommandError
+    from pluggy import PluginValidationError
 
     from core.backup import BackupError
     from core.migrate import MigrationError
     from core.plugins import PluginConflict, PluginError
 
-    if isinstance(error, (ConfigError, MigrationError, BackupError, PluginError, PluginConflict)):
+    if isinstance(error, (ConfigError, MigrationError, BackupError, PluginError, PluginConflict, PluginValidationError)):
         return str(error)
     if isinstance(error, CommandError):
         return f"migration failed: {error}"
@@ -162,8 +163,9 @@ def app_command(schema: bool = True, database: bool = True):
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
             ctx = click.get_current_context()
-            if not current_app:
-                ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
+            app = ctx.ensure_object(ScriptInfo).load_app()
+            if not current_app or current_app._get_current_object() is not app:
+                ctx.with_resource(app.app_context())
             ctx.with_resource(force_locale(_terminal_locale(current_app)))
             if database:
                 _check_database(schema)

@@ -141,7 +141,8 @@ def _install_request_guards(app: Flask, registry: PluginRegistry) -> None:
         # One app context may serve several requests (tests do this): nothing, least of all
         # the signed-in person, may carry over from an earlier request.
         registry.forget_cached_state()
-        g.pop("_login_user", None)
+        for leftover in ("_login_user", "csrf_token"):
+            g.pop(leftover, None)
         g.pop("_flask_babel", None)  # Flask-Babel's cached locale: the language may have changed
         if request.endpoint is None:
             return None  # 404/405 follow

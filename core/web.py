@@ -57,6 +57,7 @@ def template_context() -> dict:
         **g.khet_layout,
         "languages": current_app.config["LANGUAGES"],
         "render_card": render_card,
+        "module_name": module_name,
         "today": calendar.local_today(),
     }
 
@@ -64,6 +65,14 @@ def template_context() -> dict:
 def render_card(card) -> Markup:
     """A dashboard card's body: its template sees ``card`` and each value of ``card.context`` by name."""
     return Markup(render_template(card.template, **{**card.context, "card": card}))
+
+
+def module_name(plugin_id: str) -> str:
+    """A module's name in the reader's language (its id when it is not installed)."""
+    from core.i18n import current_locale
+
+    loaded = registry().plugins.get(plugin_id)
+    return loaded.info.display_name(current_locale()) if loaded else plugin_id
 
 
 def template_slot(slot: str, **context) -> Markup:

@@ -240,6 +240,18 @@ def test_a_search_that_finds_nothing_says_so(client, login_as, make_person):
     assert translated(client.application, "Nothing found for “%(query)s”.", "th", query="ไม่มีทางเจอแน่นอน") in page
 
 
+def test_search_results_name_their_module_in_the_readers_language(client, demo, login_as):
+    title = db.session.scalars(notices.current_notices().limit(1)).first().title
+    login_as(demo["admin"])
+    page = page_of(client.get("/search", query_string={"q": title}))
+    assert title in page
+    assert '<span class="badge text-bg-light ms-1" data-module="notices">ประกาศและข่าวประชาสัมพันธ์</span>' in page
+    client.post("/locale", data={"locale": "en"})
+    assert '<span class="badge text-bg-light ms-1" data-module="notices">Notices</span>' in page_of(
+        client.get("/search", query_string={"q": title})
+    )
+
+
 def test_the_empty_state_macro_offers_its_action(app):
     with app.test_request_context():
         html = render_template_string(

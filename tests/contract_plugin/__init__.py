@@ -122,6 +122,27 @@ def attachment_access(user, attachment):
     return user.can(PERMISSION)
 
 
+class PigeonChannel:
+    """A notification channel that delivers into SENT, so the test can see what core sent through it."""
+
+    id = "contract_pigeon"
+    label = _l("Carrier pigeon")
+
+    def address_for(self, person):
+        return f"pigeon:{person.username}"
+
+    def send(self, address, message):
+        SENT.append((address, message.subject))
+
+
+SENT: list[tuple[str, str]] = []
+
+
+@hookimpl
+def notification_channels():
+    return [PigeonChannel()]
+
+
 def note(text: str) -> None:
     """Record that a hook ran, in the caller's transaction (core commits it with its own change)."""
     from core.db import db

@@ -46,7 +46,7 @@ STEP_STATUS_AFTER = {"approve": "approved", "refuse": "refused", "comment": "com
 OPEN_STATUSES = ("pending", "returned")
 FINAL_STATUSES = ("approved", "refused", "withdrawn", "cancelled")
 
-# Labels of org-chart steps; stored as these English ids and translated when shown.
+# Labels of org-chart steps: stored as these keys, shown translated (ApprovalStep.label_text).
 STEP_LABELS = {
     "group_director": _l("Group director"),
     "deputy": _l("Deputy director"),
@@ -152,6 +152,11 @@ class ApprovalStep(db.Model):
 
     def decisions(self) -> tuple[str, ...]:
         return DECISIONS_BY_ROLE[self.role]
+
+    @property
+    def label_text(self):
+        """The label to show: org-chart labels translated, a module's own label as it gave it."""
+        return STEP_LABELS.get(self.label, self.label)
 
 
 class ApprovalEvent(db.Model):

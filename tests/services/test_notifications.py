@@ -11,7 +11,7 @@ import types
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from core.db import db, utcnow
 from core.hookspecs import hookimpl
@@ -171,15 +171,8 @@ def app(khet_app_config, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _clean(app):
+def _forget_sent():
     SENT_BY_FAKE_CHANNEL.clear()
-    yield
-    # core.testing wipes tables with DELETE, which PostgreSQL's trigger refuses for the audit log.
-    db.session.rollback()
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SET LOCAL session_replication_role = replica"))
-            connection.execute(text("DELETE FROM core_audit_log"))
 
 
 # --- notify and the inbox ------------------------------------------------------------------

@@ -132,7 +132,45 @@ def seed_demo(rng: random.Random | None = None) -> bool:
         reg.set_enabled(plugin_id, True)
     from core.services.holidays import import_sample
     import_sample()  # the shipped BE 2570 holidays: working days and Admin > Holidays look like a real office's
+    _seed_workflow()
     # Each module seeds its own data; one that fails stops the demo with its error.
     list(reg.call_each("demo_data", office=office, rng=rng))
     db.session.commit()
     return True
+
+
+def _seed_workflow() -> None:
+    """Approvals at three stages (one decided by the acting director), the notifications they sent, audit rows."""
+    from core.db import utcnow
+    from core.services import approvals, audit, notifications
+
+    people = {p.username: p for p in db.session.scalars(select(Person).where(Person.username.in_(
+        ["admin", "admin1", "admin2", "admin3", "admin_head", "deputy1", "director", "school1_clerk"])))}
+    now = utcnow().replace(microsecond=0)
+
+    def ago(hours: float) -> dt.datetime:
+        return now - dt.timedelta(hours=hours)
+
+    travel = approvals.submit(
+        "core", "demo", 1, "ขออนุญาตไปราชการ ประชุมเชิงปฏิบัติการจัดทำแผนปฏิบัติราชการ ณ สพฐ. กรุงเทพมหานคร",
+        people["admin1"], intermediate="comment", now=ago(50), remote_addr="192.168.10.21")
+    approvals.decide(travel, people["admin_head"], "comment", "เห็นควรอนุญาต เป็นประโยชน์ต่อราชการ", now=ago(47))
+    approvals.decide(travel, people["deputy1"], "comment", "เห็นควรอนุญาต", now=ago(30))
+    # The director's standing delegation covers today: deputy no. 1 decides on the director's behalf.
+    approvals.decide(travel, people["deputy1"], "approve", "อนุญาต", now=ago(26))
+
+    approvals.submit("core", "demo", 2, "ขออนุญาตใช้รถยนต์ส่วนกลาง ไปนิเทศโรงเรียนในเครือข่ายมโนรมย์",
+                     people["admin2"], intermediate="comment", now=ago(3), remote_addr="192.168.10.22")
+    leave = approvals.submit("core", "demo", 3, "ขอลาพักผ่อน 3 วันทำการ", people["admin3"], now=ago(20),
+                             remote_addr="192.168.10.23")
+    approvals.decide(leave, people["admin_head"], "approve", now=ago(19))
+    approvals.decide(leave, people["deputy1"], "approve", "ควรอนุญาต", now=ago(2))
+
+    notifications.notify(people["school1_clerk"], "core.demo", "มีหนังสือราชการเข้าใหม่ ที่ ศธ 04999/ว 125 เรื่อง การประชุมผู้บริหารสถานศึกษา",
+                         link=notifications.link_to("main.home"), body="กรุณาลงทะเบียนรับภายในวันนี้")
+    audit.record("view", "core", "demo_secret_letter", 1, people["director"], "เปิดอ่านหนังสือลับ เรื่อง การสอบข้อเท็จจริง",
+                 remote_addr="192.168.10.5")
+    audit.record("view", "core", "demo_secret_letter", 1, people["admin2"], "พยายามเปิดหนังสือลับ เรื่อง การสอบข้อเท็จจริง",
+                 remote_addr="192.168.10.22", outcome="refused")
+    audit.record("export", "core", "person", "", people["admin"], "ส่งออกรายชื่อบุคลากรเป็น Excel", remote_addr="192.168.10.2")
+    db.session.commit()

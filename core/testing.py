@@ -30,6 +30,11 @@ from sqlalchemy.engine import make_url
 _counter = itertools.count(1)
 
 
+def pytest_configure(config):
+    # Registered here so that a third-party module's own test suite knows the marker too.
+    config.addinivalue_line("markers", "khet_plugins(*ids): enable exactly these Khet modules for the test")
+
+
 # --- the database ----------------------------------------------------------------
 
 

@@ -68,7 +68,8 @@ def test_web_bench_serves_the_seeded_office_and_measures_every_route(tmp_path):
     assert result["seeded"]["schools"] == 40
     assert result["seeded"]["office_staff"] == 60
     assert "notices" in result["seeded"]["modules_enabled"]
-    assert {run["route"]: run["requests"] for run in result["runs"]} == {"dashboard": 5, "notices": 5, "floor": 5}
+    assert {run["route"]: run["requests"] for run in result["runs"]} == {
+        "dashboard": 5, "notices": 5, "layout": 5, "floor": 5}
     assert all(run["clients"] == 1 and run["p95_ms"] >= run["p50_ms"] > 0 for run in result["runs"])
     assert result["cold_start"]["runs"] == 1
     assert [check["clients"] for check in data["targets"] if "ratio" in check] == [1]

@@ -1,0 +1,101 @@
+"""Fifty people at once: the room is given to exactly one of them (SQLite, PostgreSQL, MariaDB)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import db, write_transaction
+from core.models import Person
+from core.services.approvals import ApprovalRequest
+from core.services.booking import CONFIRMED, PENDING, Reservation
+from core.settings import save_settings
+from plugins.rooms import services
+from plugins.rooms.models import Booking, Room
+from plugins.rooms.services import RoomError
+from plugins.rooms.tests.helpers import NOW, at
+
+pytestmark = [pytest.mark.khet_plugins("rooms"), pytest.mark.slow]
+
+COUNT = 50
+
+
+def in_threads(app, work) -> tuple[list, list, list]:
+    """Run ``work(n)`` in COUNT threads released together, each with its own session; (done, refusals, errors)."""
+    barrier = threading.Barrier(COUNT)
+    done, refused, errors = [], [], []
+
+    def run(n):
+        with app.app_context():
+            try:
+                barrier.wait()
+                with write_transaction():
+                    done.append(work(n))
+            except RoomError as error:
+                refused.append(error)
+            except BaseException as error:  # noqa: BLE001  (the test reports it)
+                errors.append(error)
+            finally:
+                db.session.rollback()
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(COUNT)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    return done, refused, errors
+
+
+def confirmed_reservations() -> int:
+    db.session.commit()  # a fresh snapshot sees what the threads committed
+    return db.session.scalar(select(func.count()).select_from(Reservation).where(Reservation.status == CONFIRMED))
+
+
+def test_fifty_approvals_of_overlapping_requests_at_once_confirm_exactly_one(app, people, make_room, details):
+    save_settings("rooms", {"max_open_bookings": 100})
+    db.session.commit()
+    room = make_room(needs_approval=True)
+    bookers = [people.booker, people.colleague, people.outsider]
+    ids = [
+        services.request_booking(room, at(1, 9), at(1, 10, 15 * (n % 4)), bookers[n % 3], details(title=f"คำขอ {n}"),
+                                 now=NOW).id
+        for n in range(COUNT)
+    ]
+    approver_id = people.approver.id
+
+    def approve(n):
+        record = db.session.get(Booking, ids[n])
+        services.decide(record, db.session.get(Person, approver_id), "approve")
+        return record.id
+
+    done, refused, errors = in_threads(app, approve)
+    assert errors == []
+    assert len(done) == 1 and len(refused) == COUNT - 1
+    winner = db.session.get(Booking, done[0])
+    assert all(winner.title in str(error) for error in refused)  # each refusal names the meeting in the way
+    assert confirmed_reservations() == 1
+    statuses = db.session.execute(select(Reservation.status, func.count()).group_by(Reservation.status)).all()
+    assert dict(statuses) == {CONFIRMED: 1, PENDING: COUNT - 1}
+    requests = db.session.execute(select(ApprovalRequest.status, func.count()).group_by(ApprovalRequest.status)).all()
+    assert dict(requests) == {"approved": 1, "pending": COUNT - 1}
+
+
+def test_fifty_people_booking_a_free_room_at_once_get_exactly_one_booking(app, make_person, grant, people, make_room, details):
+    room_id = make_room(name="ห้องที่ทุกคนอยากได้").id
+    bookers = [make_person(first_name=f"ผู้จอง{n}") for n in range(COUNT)]
+    for person in bookers:
+        grant("rooms.book", to=person)
+    booker_ids = [p.id for p in bookers]
+
+    def reserve(n):
+        return services.request_booking(db.session.get(Room, room_id), at(2, 13), at(2, 14, 15 * (n % 3)),
+                                        db.session.get(Person, booker_ids[n]), details(title=f"จอง {n}"), now=NOW).id
+
+    done, refused, errors = in_threads(app, reserve)
+    assert errors == []
+    assert len(done) == 1 and len(refused) == COUNT - 1
+    assert confirmed_reservations() == 1
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 1

@@ -580,6 +580,24 @@ def test_browser_revalidation_and_ranges_work(uploads, client, login_as, reader)
     assert partial.status_code == 206 and partial.data == data[:8]
 
 
+def test_downloads_of_files_the_module_audits_are_logged(uploads, client, login_as, reader, make_person):
+    from core.services.audit import AuditEntry
+
+    [plain] = save(LETTER, upload("a.pdf", pdf_bytes()))
+    [audited] = save(SECRET_LETTER, upload("ลับ.pdf", pdf_bytes()), policy=UploadPolicy(audit_downloads=True))
+    db.session.commit()
+    SECRET_READERS.add(reader.id)
+    browser = login_as(reader)
+    assert browser.get(url_of(plain)).status_code == 200
+    assert browser.get(url_of(audited)).status_code == 200
+    assert login_as(make_person()).get(url_of(audited)).status_code == 403
+    rows = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(row.module, row.record_type, row.record_id, row.outcome) for row in rows] == [
+        ("fakedocs", "secret", "2", "done"), ("fakedocs", "secret", "2", "refused"),
+    ]
+    assert rows[0].person_id == reader.id and rows[0].summary == "ลับ.pdf"
+
+
 # --- storage --------------------------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select, update
+from sqlalchemy.orm import lazyload
 
 from core import calendar
 from core.calendar import BANGKOK
@@ -857,6 +858,8 @@ def entries_between(room_ids: list[int], start: dt.datetime, end: dt.datetime) -
         .where(BookingResource.kind == RESOURCE_KIND, BookingResource.external_id.in_(room_ids),
                Reservation.status.in_(OPEN_STATUSES), Reservation.starts_at < end, Reservation.ends_at > start)
         .order_by(Reservation.starts_at, Reservation.id)
+        # The reservation is already in the row: no eager (inner) join, which would drop rows lacking a closure.
+        .options(lazyload(Booking.reservation), lazyload(BlockedPeriod.reservation))
     ).unique().all()
     entries = []
     for reservation, room_id, record, block in rows:
@@ -883,6 +886,23 @@ def slots(day: dt.date, opens: dt.time, closes: dt.time, minutes: int = 30) -> l
 
 
 @dataclass
+class Cell:
+    """One cell of a calendar grid: its colour, and the entries whose title is written in it."""
+
+    status: str | None  # confirmed or blocked (the time is taken), else pending, else None (free)
+    starting: list[Entry]
+
+
+def cell_of(entries: list[Entry], slot: Slot, first_row: bool) -> Cell:
+    """Entries starting in the slot are written there (all of them: requests may overlap); the top row also
+    names what runs into it from earlier."""
+    start, end = utc(slot.start), utc(slot.end)
+    covering = [e for e in entries if e.covers(start, end)]
+    status = next((s for s in ("confirmed", "blocked", "pending") if any(e.status == s for e in covering)), None)
+    return Cell(status, [e for e in covering if first_row or e.local_start >= slot.start])
+
+
+@dataclass
 class DaySchedule:
     day: dt.date
     rooms: list[Room]
@@ -891,12 +911,8 @@ class DaySchedule:
     holiday_names: list[str]
     working_day: bool
 
-    def at(self, room: Room, slot: Slot) -> Entry | None:
-        start, end = utc(slot.start), utc(slot.end)
-        return next((e for e in self.entries if e.room_id == room.id and e.covers(start, end)), None)
-
-    def starts_here(self, entry: Entry, slot: Slot) -> bool:
-        return entry.local_start >= slot.start or slot is self.slots[0]
+    def cell(self, room: Room, slot: Slot) -> Cell:
+        return cell_of([e for e in self.entries if e.room_id == room.id], slot, slot is self.slots[0])
 
     def closed(self, room: Room, slot: Slot) -> bool:
         if not (self.working_day or room.open_on_days_off):
@@ -925,10 +941,9 @@ class WeekSchedule:
     entries: list[Entry]
     days_off: dict[dt.date, list[str]]
 
-    def at(self, day: dt.date, time: dt.time) -> Entry | None:
+    def cell(self, day: dt.date, time: dt.time) -> Cell:
         slot_start = at(day, time)
-        start, end = utc(slot_start), utc(slot_start + dt.timedelta(minutes=30))
-        return next((e for e in self.entries if e.covers(start, end)), None)
+        return cell_of(self.entries, Slot(slot_start, slot_start + dt.timedelta(minutes=30)), time == self.times[0])
 
     def closed(self, day: dt.date) -> bool:
         return day in self.days_off and not self.room.open_on_days_off

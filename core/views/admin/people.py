@@ -37,7 +37,7 @@ PERSON_FORM_FIELDS = ("title", "first_name", "last_name", "position", "phone", "
 
 
 class PersonForm(FlaskForm):
-    title = StringField(_l("Title"), description=_l("นาย, นาง, นางสาว, ดร. ..."), validators=[Optional(), Length(max=50)])
+    title = StringField(_l("Name prefix"), description=_l("นาย, นาง, นางสาว, ดร. ..."), validators=[Optional(), Length(max=50)])
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=100)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=255)])

@@ -125,6 +125,18 @@ class SeriesOutcome:
 # --- time -------------------------------------------------------------------------------
 
 
+class _Day:
+    """A date inside a lazy message, written in the reader's language when the message is shown."""
+
+    def __init__(self, day: dt.date):
+        self.day = day
+
+    def __str__(self) -> str:
+        from core.i18n import current_locale
+
+        return calendar.format_date(self.day, "long", current_locale())
+
+
 def local(moment: dt.datetime) -> dt.datetime:
     """A stored (naive UTC) or aware time as Bangkok wall-clock time."""
     return calendar.to_local(moment)
@@ -287,9 +299,9 @@ def _check_day_open(room: Room, day: dt.date) -> None:
         return
     names = holidays.holidays_between(day, day).get(day)
     if names:
-        raise RoomError(_l("%(day)s is a holiday (%(name)s); %(room)s is closed.", day=day.isoformat(),
+        raise RoomError(_l("%(day)s is a holiday (%(name)s); %(room)s is closed.", day=_Day(day),
                            name=", ".join(names), room=room.name))
-    raise RoomError(_l("%(day)s is a weekend; %(room)s is closed.", day=day.isoformat(), room=room.name))
+    raise RoomError(_l("%(day)s is a weekend; %(room)s is closed.", day=_Day(day), room=room.name))
 
 
 def open_bookings_of(person, now: dt.datetime | None = None, excluding: Booking | None = None) -> int:
@@ -389,8 +401,9 @@ def _new_booking(room: Room, reservation: Reservation, person, details: BookingD
 
 
 def _summary(room: Room, start: dt.datetime, end: dt.datetime) -> str:
+    """Room and time as stored text (approval titles, audit lines, notification bodies): Thai, Buddhist Era."""
     start, end = as_bangkok(start), as_bangkok(end)
-    return f"{room.name} {start:%Y-%m-%d %H:%M}-{end:%H:%M}"
+    return f"{room.name} {calendar.format_date(start.date())} {start:%H:%M}-{end:%H:%M} น."
 
 
 # --- booking ----------------------------------------------------------------------------

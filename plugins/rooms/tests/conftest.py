@@ -7,6 +7,15 @@ from types import SimpleNamespace
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(app, monkeypatch):
+    """The tests read messages by their English ids: show them in English whatever Thai catalog exists.
+
+    People whose own language is set (``person.locale = "th"``) still read Thai.
+    """
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
+
+
 @pytest.fixture
 def people(make_group, make_person, grant):
     """A booker and a colleague in one group, the rooms' approver, another approver, an outsider, a room manager."""

@@ -243,6 +243,8 @@ def test_every_request_sharing_a_half_hour_is_named_in_the_day_view(people, make
 
 def test_the_printed_month_has_thai_buddhist_era_dates(people, make_room, login_as, day):
     room = make_room(name="ห้องพิมพ์")
+    people.booker.locale = "th"
+    db.session.commit()
     client = login_as(people.booker)
     client.post("/rooms/book", data=form_for(room, day, title="ประชุมที่พิมพ์"))
     page = client.get(f"/rooms/room/{room.id}/print?month={day:%Y-%m}").get_data(as_text=True)

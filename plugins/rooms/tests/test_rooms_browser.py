@@ -1,0 +1,158 @@
+"""Booking a room and approving it in a real browser (system Chromium through Playwright), on a phone's screen.
+
+The app is served over HTTP from a thread, as tests/conftest.py's live server
+does for core's browser test. Screenshots go to $KHET_SCREENSHOTS when set.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.db import db
+from core.services.booking import CONFIRMED, PENDING
+from plugins.rooms.models import Booking
+from plugins.rooms.tests.helpers import next_weekday
+
+pytestmark = [pytest.mark.browser, pytest.mark.khet_plugins("rooms")]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PHONE = {"width": 375, "height": 740}
+PASSWORD = "ห้องประชุม-2569-ทดสอบ"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM}; it is not installed here")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def served(app):
+    """The app over HTTP on a free port of 127.0.0.1; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="rooms-live-server", daemon=True)
+    thread.start()
+    db.session.commit()  # the server's threads read what the test wrote
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    folder = Path(os.environ.get("KHET_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Phone:
+    """One person's browser on a 375 px screen; problems (script errors, server errors) are collected."""
+
+    def __init__(self, browser, base_url: str, screenshots: Path, name: str):
+        self.context = browser.new_context(viewport=PHONE, base_url=base_url)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.screenshots, self.name = screenshots, name
+        self.problems: list[str] = []
+        self.page.on("pageerror", lambda error: self.problems.append(f"{self.page.url}: script error: {error}"))
+        self.page.on("response", lambda r: r.status >= 500 and self.problems.append(f"{r.url}: {r.status}"))
+
+    def sign_in(self, username: str) -> None:
+        self.page.goto("/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        with self.page.expect_navigation():
+            self.page.locator("main form button[type=submit]").click()
+        assert self.page.locator("[data-user-menu]").count() == 1, f"{username} is not signed in"
+
+    def fits_the_screen(self) -> None:
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{self.page.url} is {overflow}px wider than a phone's screen"
+
+    def shot(self, what: str) -> None:
+        self.page.screenshot(path=str(self.screenshots / f"rooms-{self.name}-{what}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def status_of(booking_id: int) -> str:
+    db.session.commit()  # a fresh snapshot: the server wrote it
+    return db.session.get(Booking, booking_id).status
+
+
+def test_a_booker_books_a_room_on_a_phone_and_its_approver_approves_it(chromium, served, people, make_room, screenshots):
+    from core import security
+
+    for person in (people.booker, people.approver):
+        person.password_hash = security.hash_password(PASSWORD)
+    room = make_room(name="ห้องประชุมใหญ่ ชั้น 3", capacity=40, needs_approval=True, equipment=["projector"])
+    db.session.commit()
+    day = next_weekday(7)
+
+    booker = Phone(chromium, served, screenshots, "booker")
+    approver = Phone(chromium, served, screenshots, "approver")
+    try:
+        booker.sign_in(people.booker.username)
+        booker.page.goto("/rooms/book")
+        booker.fits_the_screen()
+        booker.page.select_option("#room_id", str(room.id))
+        booker.page.fill("#day", day.isoformat())
+        booker.page.fill("#start", "13:00")
+        booker.page.fill("#end", "14:30")
+        booker.page.fill("#title", "ประชุมคณะกรรมการประเมินผลการปฏิบัติงาน")
+        booker.page.fill("#attendees", "25")
+        booker.shot("form")
+        with booker.page.expect_navigation():
+            booker.page.locator("[data-booking-form] button[type=submit]").click()
+        assert "/rooms/bookings/" in booker.page.url, booker.page.locator("main").inner_text()
+        booking_id = int(booker.page.url.rstrip("/").rsplit("/", 1)[1])
+        assert booker.page.locator('[data-status="pending"]').count() >= 1
+        assert status_of(booking_id) == PENDING
+        booker.fits_the_screen()
+        booker.shot("pending")
+
+        approver.sign_in(people.approver.username)
+        approver.page.goto("/rooms/waiting")
+        approver.fits_the_screen()
+        item = approver.page.locator(f'[data-waiting] [data-booking="{booking_id}"]')
+        assert "ประชุมคณะกรรมการประเมินผลการปฏิบัติงาน" in item.inner_text()
+        approver.shot("waiting")
+        with approver.page.expect_navigation():
+            item.locator("[data-approve]").click()
+        assert approver.page.url.endswith("/rooms/waiting")
+        assert approver.page.locator(f'[data-booking="{booking_id}"]').count() == 0
+        assert status_of(booking_id) == CONFIRMED
+
+        booker.page.reload()
+        assert booker.page.locator('[data-status="confirmed"]').count() >= 1
+        booker.page.goto(f"/rooms/?day={day.isoformat()}")
+        booker.fits_the_screen()  # the grid scrolls inside its own box
+        cell = booker.page.locator(f'td.rooms-confirmed [data-booking="{booking_id}"]')
+        assert cell.count() == 1
+        booker.shot("day")
+        assert not booker.problems + approver.problems, "\n".join(booker.problems + approver.problems)
+    finally:
+        booker.close()
+        approver.close()
+    assert db.session.scalar(select(Booking.title)) == "ประชุมคณะกรรมการประเมินผลการปฏิบัติงาน"

@@ -47,6 +47,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
+from flask import current_app
+from flask_babel import gettext as _
 
 import core
 from core import migrate
@@ -66,6 +68,16 @@ Log = Callable[[str], None]
 
 class BackupError(Exception):
     """A backup cannot be written or restored; the message says why (and that nothing was changed)."""
+
+
+@contextlib.contextmanager
+def _app_context(app):
+    """The app's context: the caller's when it already has one (the CLI's carries the terminal's language)."""
+    if current_app and current_app._get_current_object() is app:
+        yield
+    else:
+        with app.app_context():
+            yield
 
 
 def script_directory(component: migrate.Component) -> ScriptDirectory:
@@ -247,7 +259,7 @@ def _write_table(connection, reflected_table, writer) -> int:
         try:
             record = {name: encode_value(value, name in json_columns) for name, value in row.items()}
         except TypeError as error:
-            raise BackupError(f"{reflected_table.name}: {error}") from error
+            raise BackupError(f"{reflected_table.name}: {error}") from error  # a programming error, for developers
         buffered.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
         count += 1
     buffered.flush()
@@ -274,16 +286,16 @@ def create_backup(app, target: str | Path, log: Log | None = None) -> dict:
     log = log or (lambda _message: None)
     target = Path(target)
     if target.exists():
-        raise BackupError(f"{target} already exists; give another file name")
+        raise BackupError(_("%(file)s already exists; give another file name", file=target))
     if not target.parent.is_dir():
-        raise BackupError(f"the folder {target.parent} does not exist")
+        raise BackupError(_("the folder %(folder)s does not exist", folder=target.parent))
     partial = target.with_name(f"{target.name}.partial")
     members: dict[str, dict] = {}
     try:
-        with app.app_context(), zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
+        with _app_context(app), zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
             revisions = migrate.current_revisions(app)
             if revisions.get("core") is None:
-                raise BackupError("the database is not set up: there is nothing to back up")
+                raise BackupError(_("the database is not set up: there is nothing to back up"))
             component_ids = [component.id for component in migrate.components(app)]
             tables = []
             with _snapshot(db.engine) as connection:
@@ -295,7 +307,7 @@ def create_backup(app, target: str | Path, log: Log | None = None) -> dict:
                     with _member(archive, info, members) as writer:
                         rows = _write_table(connection, table, writer)
                     tables.append({"name": table.name, "component": _owner(table.name, component_ids), "rows": rows})
-            log(f"database: {sum(t['rows'] for t in tables)} rows in {len(tables)} tables")
+            log(_("database: %(rows)d rows in %(tables)d tables", rows=sum(t["rows"] for t in tables), tables=len(tables)))
             file_count, file_bytes = 0, 0
             for path, name in _upload_files(Path(app.config["UPLOAD_FOLDER"])):
                 try:
@@ -306,7 +318,7 @@ def create_backup(app, target: str | Path, log: Log | None = None) -> dict:
                     continue
                 file_count += 1
                 file_bytes += members[info.filename]["size"]
-            log(f"uploaded files: {file_count}")
+            log(_("uploaded files: %(count)d", count=file_count))
             manifest = {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
@@ -351,35 +363,39 @@ def _safe_file_name(name: str) -> str | None:
 
 def read_manifest(archive: zipfile.ZipFile, source: Path) -> dict:
     """The manifest of a backup, after checking every member against its SHA-256; BackupError if anything is off."""
-    refused = f"{source} cannot be restored"
+    refused = _("%(file)s cannot be restored", file=source)
     try:
         info = archive.getinfo(MANIFEST)
     except KeyError:
-        raise BackupError(f"{refused}: it is not a Khet backup (it has no {MANIFEST})") from None
+        raise BackupError(f"{refused}: " + _("it is not a Khet backup (it has no %(name)s)", name=MANIFEST)) from None
     if info.file_size > MAX_MANIFEST_BYTES:
-        raise BackupError(f"{refused}: its {MANIFEST} is implausibly large")
+        raise BackupError(f"{refused}: " + _("its %(name)s is implausibly large", name=MANIFEST))
     try:
         manifest = json.loads(archive.read(MANIFEST))
     except (ValueError, zipfile.BadZipFile) as error:
-        raise BackupError(f"{refused}: its {MANIFEST} cannot be read ({error})") from error
+        raise BackupError(f"{refused}: " + _("its %(name)s cannot be read (%(error)s)", name=MANIFEST, error=error)) from error
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError(f"{refused}: it is not a Khet backup")
+        raise BackupError(f"{refused}: " + _("it is not a Khet backup"))
     if manifest.get("format_version", 0) > FORMAT_VERSION:
-        raise BackupError(
-            f"{refused}: it was written by a newer Khet ({manifest.get('khet_version')}); upgrade Khet first"
-        )
+        raise BackupError(f"{refused}: " + _(
+            "it was written by a newer Khet (%(version)s); upgrade Khet first", version=manifest.get("khet_version")
+        ))
     members = manifest.get("members", {})
     present = set(archive.namelist()) - {MANIFEST}
     if present - set(members):
-        raise BackupError(f"{refused}: it holds members its manifest does not list: {', '.join(sorted(present - set(members)))}")
+        raise BackupError(f"{refused}: " + _(
+            "it holds members its manifest does not list: %(names)s", names=", ".join(sorted(present - set(members)))
+        ))
     if set(members) - present:
-        raise BackupError(f"{refused}: members listed in its manifest are missing: {', '.join(sorted(set(members) - present))}")
+        raise BackupError(f"{refused}: " + _(
+            "members listed in its manifest are missing: %(names)s", names=", ".join(sorted(set(members) - present))
+        ))
     for name in members:
         if not _TABLE_MEMBER.match(name) and _safe_file_name(name) is None:
-            raise BackupError(f"{refused}: it holds a member with an unsafe name: {name!r}")
+            raise BackupError(f"{refused}: " + _("it holds a member with an unsafe name: %(name)r", name=name))
     for table in manifest.get("tables", []):
         if f"{DATABASE_FOLDER}{table['name']}.jsonl" not in members:
-            raise BackupError(f"{refused}: the rows of table {table['name']} are missing")
+            raise BackupError(f"{refused}: " + _("the rows of table %(table)s are missing", table=table["name"]))
     for name, expected in sorted(members.items()):
         digest, size = hashlib.sha256(), 0
         try:
@@ -388,11 +404,14 @@ def read_manifest(archive: zipfile.ZipFile, source: Path) -> dict:
                     digest.update(chunk)
                     size += len(chunk)
         except (zipfile.BadZipFile, OSError, EOFError) as error:  # includes zip's own CRC check
-            raise BackupError(f"{refused}: {name} is damaged ({error}); nothing was changed") from error
+            raise BackupError(f"{refused}: " + _(
+                "%(name)s is damaged (%(error)s); nothing was changed", name=name, error=error
+            )) from error
         if digest.hexdigest() != expected.get("sha256") or size != expected.get("size"):
-            raise BackupError(
-                f"{refused}: {name} does not match its checksum, so the file is damaged or was altered; nothing was changed"
-            )
+            raise BackupError(f"{refused}: " + _(
+                "%(name)s does not match its checksum, so the file is damaged or was altered; nothing was changed",
+                name=name,
+            ))
     return manifest
 
 
@@ -405,31 +424,37 @@ def _check_revisions(app, manifest: dict) -> dict[str, migrate.Component]:
     current = migrate.current_revisions(app)
     wanted = {cid: rev for cid, rev in (manifest.get("revisions") or {}).items() if rev is not None}
     if "core" not in wanted:
-        raise BackupError("the backup names no core revision; it cannot be restored")
+        raise BackupError(_("the backup names no core revision; it cannot be restored"))
     for component_id, revision in wanted.items():
         component = installed.get(component_id)
         if component is None:
-            raise BackupError(
-                f"the backup holds data of the module {component_id!r}, which is not installed here; install it first"
-            )
+            raise BackupError(_(
+                "the backup holds data of the module '%(module)s', which is not installed here; install it first",
+                module=component_id,
+            ))
         if component.folder is None:
-            raise BackupError(f"the module {component_id!r} here has no migrations, but the backup names revision {revision}")
+            raise BackupError(_(
+                "the module '%(module)s' here has no migrations, but the backup names its revision %(revision)s",
+                module=component_id, revision=revision,
+            ))
         script = script_directory(component)
         try:
             script.get_revision(revision)
         except CommandError:
-            raise BackupError(
-                f"this installation lacks revision {revision} of {component_id!r}: the backup was made by a newer"
-                f" Khet ({manifest.get('khet_version')}); upgrade Khet here first"
-            ) from None
+            raise BackupError(_(
+                "this installation lacks revision %(revision)s of '%(module)s': the backup was made by a newer Khet"
+                " (%(version)s); upgrade Khet here first",
+                revision=revision, module=component_id, version=manifest.get("khet_version"),
+            )) from None
         now = current.get(component_id)
         if now is not None and now != revision:
             earlier = {step.revision for step in script.walk_revisions("base", revision)}
             if now not in earlier:
-                raise BackupError(
-                    f"the database here is at a newer revision of {component_id!r} ({now}) than the backup ({revision});"
-                    " restore into a new, empty database"
-                )
+                raise BackupError(_(
+                    "the database here is at a newer revision of '%(module)s' (%(now)s) than the backup (%(revision)s);"
+                    " restore into a new, empty database",
+                    module=component_id, now=now, revision=revision,
+                ))
     return {component_id: installed[component_id] for component_id in wanted}
 
 
@@ -438,12 +463,15 @@ def _check_empty(app) -> None:
         owned, others = _data_tables(connection, [component.id for component in migrate.components(app)])
         for name in owned + others:
             if connection.execute(sa.select(sa.literal(1)).select_from(sa.table(name)).limit(1)).first():
-                raise BackupError(
-                    f"the database already holds data (table {name} has rows): restore only into an empty database"
-                )
+                raise BackupError(_(
+                    "the database already holds data (table %(table)s has rows): restore only into an empty database",
+                    table=name,
+                ))
     folder = Path(app.config["UPLOAD_FOLDER"])
     if next(_upload_files(folder), None) is not None:
-        raise BackupError(f"the upload folder {folder} is not empty: restore only into an empty installation")
+        raise BackupError(_(
+            "the upload folder %(folder)s is not empty: restore only into an empty installation", folder=folder
+        ))
 
 
 def _migrate_to(app, components: dict[str, migrate.Component], revisions: dict) -> None:
@@ -467,7 +495,9 @@ def _load_rows(connection, archive: zipfile.ZipFile, manifest: dict, log: Log) -
     existing = set(sa.inspect(connection).get_table_names())
     missing = [name for name in names if name not in existing]
     if missing:
-        raise BackupError(f"the migrated database has no table {', '.join(missing)}; the backup does not fit this Khet")
+        raise BackupError(_(
+            "the migrated database has no table %(tables)s; the backup does not fit this Khet", tables=", ".join(missing)
+        ))
     reflected = _reflect(connection, names)
     ordered, deferred = _ordered_tables(reflected, names)
     total = 0
@@ -482,7 +512,9 @@ def _load_rows(connection, archive: zipfile.ZipFile, manifest: dict, log: Log) -
         for row in _rows(archive, table.name):
             unknown = set(row) - set(typed.c.keys())
             if unknown:
-                raise BackupError(f"table {table.name} here has no column {', '.join(sorted(unknown))}")
+                raise BackupError(_(
+                    "table %(table)s here has no column %(columns)s", table=table.name, columns=", ".join(sorted(unknown))
+                ))
             if postponed and any(row.get(name) is not None for name in postponed):
                 fill_in.append({**{f"key_{k}": row[k] for k in keys}, **{f"new_{n}": row.get(n) for n in postponed}})
                 row = {**row, **{name: None for name in postponed}}
@@ -497,14 +529,16 @@ def _load_rows(connection, archive: zipfile.ZipFile, manifest: dict, log: Log) -
             later.append((typed, keys, postponed, fill_in))
     for typed, keys, postponed, fill_in in later:
         if not keys:
-            raise BackupError(f"table {typed.name} refers to itself but has no primary key; it cannot be restored")
+            raise BackupError(_(
+                "table %(table)s refers to itself but has no primary key; it cannot be restored", table=typed.name
+            ))
         statement = (
             sa.update(typed)
             .where(*[typed.c[k] == sa.bindparam(f"key_{k}") for k in keys])
             .values({name: sa.bindparam(f"new_{name}") for name in postponed})
         )
         connection.execute(statement, fill_in)
-    log(f"database: {total} rows in {len(ordered)} tables")
+    log(_("database: %(rows)d rows in %(tables)d tables", rows=total, tables=len(ordered)))
     return total
 
 
@@ -556,12 +590,14 @@ def restore_backup(app, source: str | Path, log: Log | None = None) -> dict:
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as error:
-        raise BackupError(f"{source} cannot be restored: it is not a Khet backup ({error})") from error
-    with archive, app.app_context():
+        raise BackupError(_(
+            "%(file)s cannot be restored: it is not a Khet backup (%(error)s)", file=source, error=error
+        )) from error
+    with archive, _app_context(app):
         manifest = read_manifest(archive, source)
-        log(f"checked: {len(manifest['members'])} members match their checksums")
+        log(_("checked: %(count)d members match their checksums", count=len(manifest["members"])))
         if db.engine.dialect.name == "mysql" and manifest.get("source_database") != "mysql":
-            log("note: MariaDB keeps times to the whole second; fractions of a second are dropped")
+            log(_("note: MariaDB keeps times to the whole second; fractions of a second are dropped"))
         components = _check_revisions(app, manifest)
         _check_empty(app)
         revisions = {cid: manifest["revisions"][cid] for cid in components}
@@ -569,7 +605,7 @@ def restore_backup(app, source: str | Path, log: Log | None = None) -> dict:
         staging = _stage_files(archive, manifest, folder)
         try:
             _migrate_to(app, components, revisions)
-            log("schema: " + ", ".join(f"{cid} {rev}" for cid, rev in revisions.items()))
+            log(_("schema: %(revisions)s", revisions=", ".join(f"{cid} {rev}" for cid, rev in revisions.items())))
             with write_transaction(), db.engine.connect() as connection:
                 with connection.begin():
                     rows = _load_rows(connection, archive, manifest, log)
@@ -584,7 +620,7 @@ def restore_backup(app, source: str | Path, log: Log | None = None) -> dict:
                 shutil.rmtree(folder)  # holds no files (checked): only empty folders
             os.replace(staging, folder)
         upgraded = migrate.upgrade_all(app)
-        log(f"migrated to this Khet's newest schema: {', '.join(upgraded)}")
+        log(_("migrated to this Khet's newest schema: %(components)s", components=", ".join(upgraded)))
     return {
         "rows": rows,
         "tables": len(manifest["tables"]),

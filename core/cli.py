@@ -24,7 +24,9 @@ from sqlalchemy import inspect, select
 from core.app import create_app, default_instance_path
 from core.config import ConfigError, check_database_url, normalise_database_url
 
-NOT_SET_UP = "the database is not set up: run `khet db upgrade`"
+
+def not_set_up() -> str:
+    return _("the database is not set up: run `khet db upgrade`")
 
 
 def _create_app(*_args, **_kwargs):
@@ -45,7 +47,7 @@ def _database_label() -> str:
     try:
         return db.engine.url.render_as_string(hide_password=True)
     except Exception:  # no app context: say "the database"
-        return "the database"
+        return _("the database")
 
 
 def _describe(error: Exception) -> str | None:
@@ -60,12 +62,12 @@ def _describe(error: Exception) -> str | None:
     if isinstance(error, (ConfigError, MigrationError, BackupError, PluginError, PluginConflict, PluginValidationError)):
         return str(error)
     if isinstance(error, CommandError):
-        return f"migration failed: {error}"
+        return _("migration failed: %(error)s", error=error)
     if isinstance(error, sa_exc.DBAPIError):
         reason = _first_line(error.orig)
         if any(sign in reason for sign in ("no such table", "does not exist", "doesn't exist")):
-            return f"{NOT_SET_UP} ({reason})"
-        return f"database error on {_database_label()}: {reason}"
+            return f"{not_set_up()} ({reason})"
+        return _("database error on %(database)s: %(reason)s", database=_database_label(), reason=reason)
     if isinstance(error, OSError):
         return _first_line(error)
     return None
@@ -79,7 +81,8 @@ class KhetGroup(FlaskGroup):
         try:  # modules' commands need the app; `khet --help` must work even when it cannot start
             names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))
         except Exception as error:
-            click.echo(f"Error: modules' commands are not listed: {_describe(error) or _first_line(error)}", err=True)
+            reason = _describe(error) or _first_line(error)
+            click.echo(_("Error: modules' commands are not listed: %(reason)s", reason=reason), err=True)
         return sorted(names)
 
     def get_command(self, ctx, name):
@@ -99,7 +102,7 @@ class KhetGroup(FlaskGroup):
             if message is None:
                 if os.environ.get("KHET_DEBUG"):
                     raise
-                message = f"{type(error).__name__}: {_first_line(error)} (KHET_DEBUG=1 shows where)"
+                message = _("%(kind)s: %(error)s (KHET_DEBUG=1 shows where)", kind=type(error).__name__, error=_first_line(error))
             raise click.ClickException(message) from error
 
 
@@ -132,14 +135,16 @@ def _check_database(schema: bool) -> None:
     try:
         with db.engine.connect() as connection:
             if schema and not inspect(connection).has_table("alembic_version_core"):
-                raise click.ClickException(NOT_SET_UP)
+                raise click.ClickException(not_set_up())
     except sa_exc.DBAPIError as error:
-        raise click.ClickException(f"cannot connect to {_database_label()}: {_first_line(error.orig)}") from error
+        raise click.ClickException(
+            _("cannot connect to %(database)s: %(reason)s", database=_database_label(), reason=_first_line(error.orig))
+        ) from error
     if schema:
         behind = _components_behind(current_app._get_current_object())
         if behind:
             raise click.ClickException(
-                f"the database is older than this Khet ({', '.join(behind)}): run `khet db upgrade`"
+                _("the database is older than this Khet (%(components)s): run `khet db upgrade`", components=", ".join(behind))
             )
 
 
@@ -183,7 +188,7 @@ def _serve(app, host: str, port: int | None) -> None:
     port = port or int(os.environ.get("PORT", 5000))
     from werkzeug.serving import run_simple
 
-    click.echo(f"Khet is serving on http://{host}:{port}  (Ctrl+C stops it)")
+    click.echo(_("Khet is serving on %(url)s  (Ctrl+C stops it)", url=f"http://{host}:{port}"))
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
@@ -254,7 +259,8 @@ def init_command(database_url, office_name, letter_code, admin_username, admin_p
         configured = read_config_file(instance).get("DATABASE_URL")
         if configured and configured != database_url:
             raise click.ClickException(
-                f"{instance / 'config.toml'} already names another database; edit it instead of passing --database-url"
+                _("%(file)s already names another database; edit it instead of passing --database-url",
+                  file=instance / "config.toml")
             )
     if admin_password is not None:  # refuse a weak password before anything is created
         try:
@@ -262,31 +268,31 @@ def init_command(database_url, office_name, letter_code, admin_username, admin_p
         except click.UsageError as error:
             raise click.ClickException(error.message) from None
     path = _write_config(instance, database_url)
-    click.echo(f"config: {path}")
+    click.echo(_("config: %(file)s", file=path))
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     with app.app_context(), force_locale(_terminal_locale(app)):
         _check_database(schema=False)
-        click.echo(f"database migrated: {', '.join(migrate.upgrade_all(app))}")
+        click.echo(_("database migrated: %(components)s", components=", ".join(migrate.upgrade_all(app))))
         with write_transaction():
             office = Office.current()
             if office is None:
-                office_name = office_name or click.prompt("Office name")
+                office_name = office_name or click.prompt(_("Office name"))
             office = seed.seed_office(office_name or office.name, letter_code=letter_code)
-            click.echo(f"office: {office.name}")
+            click.echo(_("office: %(name)s", name=office.name))
             admin = db.session.scalar(select(Person).where(Person.is_admin.is_(True)).order_by(Person.id).limit(1))
             if admin is not None:
-                click.echo(f"admin account: {admin.username} (already there; nothing changed)")
+                click.echo(_("admin account: %(username)s (already there; nothing changed)", username=admin.username))
             else:
                 if admin_username is None:  # asked only at a terminal; a scripted install gets "admin"
-                    admin_username = "admin" if admin_password else click.prompt("First admin's username", default="admin")
+                    admin_username = "admin" if admin_password else click.prompt(_("First admin's username"), default="admin")
                 if admin_password is None:
                     admin_password = click.prompt(
-                        "First admin's password", hide_input=True, confirmation_prompt=True,
+                        _("First admin's password"), hide_input=True, confirmation_prompt=True,
                         value_proc=_password_checker(lambda: admin_username),
                     )
                 _create_person(admin_username, admin_password, "ผู้ดูแล", "ระบบ", admin=True)
-                click.echo(f"admin account: {admin_username}")
-    click.echo("Done. Start with: khet run")
+                click.echo(_("admin account: %(username)s", username=admin_username))
+    click.echo(_("Done. Start with: khet run"))
 
 
 @cli.group("db")
@@ -301,7 +307,7 @@ def db_upgrade():
     from core import migrate
 
     for component in migrate.upgrade_all(current_app._get_current_object()):
-        click.echo(f"up to date: {component}")
+        click.echo(_("up to date: %(component)s", component=component))
 
 
 @db_group.command("check", with_appcontext=False)
@@ -315,8 +321,8 @@ def db_check():
         for component, diff in found.items():
             for item in diff:
                 click.echo(f"{component}: {item}", err=True)
-        raise click.ClickException("models and migrations disagree: write the missing migrations")
-    click.echo("models and migrations agree")
+        raise click.ClickException(_("models and migrations disagree: write the missing migrations"))
+    click.echo(_("models and migrations agree"))
 
 
 @db_group.command("current", with_appcontext=False)
@@ -326,7 +332,7 @@ def db_current():
     from core import migrate
 
     for component, revision in migrate.current_revisions(current_app._get_current_object()).items():
-        click.echo(f"{component}: {revision or '(empty)'}")
+        click.echo(f"{component}: {revision or _('(empty)')}")
 
 
 @db_group.command("revision", with_appcontext=False)
@@ -354,12 +360,13 @@ def backup_command(file):
     file = file or Path(f"khet-backup-{dt.datetime.now():%Y%m%d-%H%M%S}.zip")
     manifest = backup.create_backup(current_app._get_current_object(), file)
     rows = sum(table["rows"] for table in manifest["tables"])
-    click.echo(
-        f"backup written: {file} ({rows} rows in {len(manifest['tables'])} tables,"
-        f" {manifest['files']['count']} uploaded files, {file.stat().st_size:,} bytes)"
-    )
+    click.echo(_(
+        "backup written: %(file)s (%(rows)d rows in %(tables)d tables, %(files)d uploaded files, %(size)s bytes)",
+        file=file, rows=rows, tables=len(manifest["tables"]), files=manifest["files"]["count"],
+        size=f"{file.stat().st_size:,}",
+    ))
     for table in manifest["skipped_tables"]:
-        click.echo(f"not backed up (no installed module owns it): {table}", err=True)
+        click.echo(_("not backed up (no installed module owns it): %(table)s", table=table), err=True)
 
 
 @cli.command("restore", with_appcontext=False)
@@ -370,10 +377,11 @@ def restore_command(file):
     from core import backup
 
     report = backup.restore_backup(current_app._get_current_object(), file, log=click.echo)
-    click.echo(
-        f"restored: {report['rows']} rows in {report['tables']} tables, {report['files']} uploaded files"
-        f" (backup of {report['created_at']}, Khet {report['khet_version']})"
-    )
+    click.echo(_(
+        "restored: %(rows)d rows in %(tables)d tables, %(files)d uploaded files (backup of %(created)s, Khet %(version)s)",
+        rows=report["rows"], tables=report["tables"], files=report["files"], created=report["created_at"],
+        version=report["khet_version"],
+    ))
 
 
 # --- modules -------------------------------------------------------------------
@@ -396,8 +404,8 @@ def plugins_list():
     for plugin_id in reg.module_ids:
         info = reg.plugins[plugin_id].info
         state = "on " if plugin_id in enabled else "off"
-        needs = f"  needs: {', '.join(info.requires)}" if info.requires else ""
-        barred = "  (not allowed by the configuration)" if allowed is not None and plugin_id not in allowed else ""
+        needs = "  " + _("needs: %(modules)s", modules=", ".join(info.requires)) if info.requires else ""
+        barred = "  " + _("(not allowed by the configuration)") if allowed is not None and plugin_id not in allowed else ""
         click.echo(f"{state}  {plugin_id:<16} {info.version:<8} {info.name_th} / {info.name_en}{needs}{barred}")
     for name, error in reg.broken.items():
         click.echo(f"ERR  {name:<16} {error}")
@@ -409,7 +417,7 @@ def _switch(plugin_id: str, enabled: bool) -> None:
 
     with write_transaction():
         registry().set_enabled(plugin_id, enabled, allowed=current_app.config["PLUGINS_ALLOWED"])
-    click.echo(f"{plugin_id}: {'enabled' if enabled else 'disabled'}")
+    click.echo(f"{plugin_id}: {_('enabled') if enabled else _('disabled')}")
 
 
 @plugins_group.command("enable", with_appcontext=False)
@@ -440,7 +448,7 @@ def _create_person(username: str, password: str, first_name: str, last_name: str
     if problems:
         raise click.ClickException(" ".join(problems))
     if db.session.scalar(select(Person).where(Person.username == username)) is not None:
-        raise click.ClickException(f"the username {username!r} is taken")
+        raise click.ClickException(_("the username '%(username)s' is taken", username=username))
     person = Person(username=username, first_name=first_name, last_name=last_name, is_admin=admin)
     security.set_password(person, password)
     db.session.add(person)
@@ -466,7 +474,7 @@ def user_create(username, first_name, last_name, admin, password):
 
     with write_transaction():
         _create_person(username, password, first_name, last_name, admin=admin)
-    click.echo(f"created {username}")
+    click.echo(_("created %(username)s", username=username))
 
 
 @user_group.command("set-password", with_appcontext=False)
@@ -482,14 +490,14 @@ def user_set_password(username, password):
     with write_transaction():
         person = db.session.scalar(select(Person).where(Person.username == username))
         if person is None:
-            raise click.ClickException(f"no account called {username!r}")
+            raise click.ClickException(_("no account called '%(username)s'", username=username))
         problems = security.password_problems(password, username)
         if problems:
             raise click.ClickException(" ".join(problems))
         security.set_password(person, password)
         db.session.commit()
         security.clear_failures(username)
-    click.echo(f"password set for {username}")
+    click.echo(_("password set for %(username)s", username=username))
 
 
 # --- demo ----------------------------------------------------------------------
@@ -508,15 +516,16 @@ def demo_command(serve, host, port):
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     with app.app_context(), force_locale(_terminal_locale(app)):
         _check_database(schema=False)
-        click.echo("migrating the database ...")
+        click.echo(_("migrating the database ..."))
         migrate.upgrade_all(app)
         with write_transaction():
             created = demo.seed_demo()
     if created:
-        click.echo("demo office created")
-        click.echo(f"sign in as admin / {demo.ADMIN_PASSWORD} (or any demo person, password {demo.DEMO_PASSWORD})")
+        click.echo(_("demo office created"))
+        click.echo(_("sign in as admin / %(admin)s (or any demo person, password %(everyone)s)",
+                     admin=demo.ADMIN_PASSWORD, everyone=demo.DEMO_PASSWORD))
     else:
-        click.echo("an office already exists, so no demo data was added")
+        click.echo(_("an office already exists, so no demo data was added"))
     if serve:
         _serve(app, host, port)
 

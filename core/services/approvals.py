@@ -29,6 +29,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.routing import BuildError
 
 from core import calendar
@@ -517,12 +518,18 @@ def submit(
 
 
 def _lock(request: ApprovalRequest) -> ApprovalRequest:
-    """Re-read the request and its steps under a row lock, so two deciders cannot both win."""
+    """Re-read the request and its steps under row locks, so two deciders cannot both win.
+
+    Locking reads see the latest commit even where the transaction's snapshot
+    is older (MariaDB's repeatable read); the steps collection is set from them
+    rather than lazy-loaded again from that older snapshot.
+    """
     db.session.refresh(request, with_for_update=True)
-    db.session.scalars(
-        select(ApprovalStep).where(ApprovalStep.request_id == request.id).execution_options(populate_existing=True)
+    locked = db.session.scalars(
+        select(ApprovalStep).where(ApprovalStep.request_id == request.id).order_by(ApprovalStep.position)
+        .with_for_update().execution_options(populate_existing=True)
     ).all()
-    db.session.expire(request, ["steps"])
+    set_committed_value(request, "steps", list(locked))
     return request
 
 

@@ -529,3 +529,46 @@ def test_personal_chain_page_needs_its_permission_and_saves(client, login_as, gr
 def test_a_person_cannot_approve_their_own_requests(org):
     with pytest.raises(ApprovalError):
         approvals.set_chain(org.staff, commenter=None, approver=org.staff)
+
+
+def test_two_deciders_at_the_same_moment_cannot_both_win(app, org):
+    """The director and the acting head press the button together: one decision counts, the other is refused."""
+    import threading
+
+    from core.db import write_transaction
+    from core.models import Person
+
+    request = submit(org.staff, steps=[Step(org.director), Step(org.deputy, label="after")])
+    delegate(org.director, org.head)
+    request_id, results, start = request.id, [], threading.Barrier(2, timeout=20)
+    sqlite = db.engine.dialect.name == "sqlite"  # SQLite runs write transactions one after the other
+
+    def press(person_id):
+        with app.app_context():
+            if sqlite:
+                start.wait()
+            try:
+                with write_transaction():
+                    person = db.session.get(Person, person_id)
+                    pending = db.session.get(ApprovalRequest, request_id)
+                    pending.steps  # noqa: B018  (read first, as the page does: the snapshot is older than the lock)
+                    if not sqlite:
+                        start.wait()
+                    approvals.decide(pending, person, "approve")
+                    db.session.commit()
+                results.append("decided")
+            except ApprovalError:
+                db.session.rollback()
+                results.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=press, args=(person_id,)) for person_id in (org.director.id, org.head.id)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(results) == ["decided", "refused"]
+    db.session.commit()  # a fresh snapshot: the threads committed after this session's last read
+    assert [step.status for step in request.steps] == ["approved", "pending"]
+    assert actions(request) == ["submitted", "approved"]

@@ -215,42 +215,9 @@ def downgrade():
         op.execute("DROP TRIGGER IF EXISTS core_audit_log_no_truncate ON core_audit_log")
         op.execute("DROP TRIGGER IF EXISTS core_audit_log_no_change ON core_audit_log")
         op.execute("DROP FUNCTION IF EXISTS core_audit_log_append_only()")
-    with op.batch_alter_table('core_approval_event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_core_approval_event_request_id'))
-
-    op.drop_table('core_approval_event')
-    with op.batch_alter_table('core_approval_step', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_core_approval_step_status'))
-        batch_op.drop_index(batch_op.f('ix_core_approval_step_escalated_to_id'))
-        batch_op.drop_index(batch_op.f('ix_core_approval_step_due_at'))
-        batch_op.drop_index(batch_op.f('ix_core_approval_step_approver_id'))
-
-    op.drop_table('core_approval_step')
-    with op.batch_alter_table('core_notification_preference', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_core_notification_preference_person_id'))
-
-    op.drop_table('core_notification_preference')
-    with op.batch_alter_table('core_notification_outbox', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_core_notification_outbox_person_id'))
-        batch_op.drop_index('ix_core_notification_outbox_due')
-
-    op.drop_table('core_notification_outbox')
-    with op.batch_alter_table('core_notification', schema=None) as batch_op:
-        batch_op.drop_index('ix_core_notification_person_unread')
-        batch_op.drop_index(batch_op.f('ix_core_notification_created_at'))
-
-    op.drop_table('core_notification')
-    with op.batch_alter_table('core_approval_request', schema=None) as batch_op:
-        batch_op.drop_index('ix_core_approval_request_subject')
-        batch_op.drop_index(batch_op.f('ix_core_approval_request_status'))
-        batch_op.drop_index(batch_op.f('ix_core_approval_request_requester_id'))
-        batch_op.drop_index(batch_op.f('ix_core_approval_request_cancels_id'))
-
-    op.drop_table('core_approval_request')
-    op.drop_table('core_approval_chain')
-    with op.batch_alter_table('core_audit_log', schema=None) as batch_op:
-        batch_op.drop_index('ix_core_audit_log_record')
-        batch_op.drop_index(batch_op.f('ix_core_audit_log_person_id'))
-        batch_op.drop_index(batch_op.f('ix_core_audit_log_at'))
-
-    op.drop_table('core_audit_log')
+    # Dropping a table drops its indexes (MariaDB refuses to drop an index a foreign key needs first).
+    for table in (
+        "core_approval_event", "core_approval_step", "core_notification_preference", "core_notification_outbox",
+        "core_notification", "core_approval_request", "core_approval_chain", "core_audit_log",
+    ):
+        op.drop_table(table)

@@ -47,8 +47,11 @@ def demo(app):
 
 
 @pytest.fixture
-def live_server(app, demo):
-    """The app served over HTTP on a free port of 127.0.0.1, in a background thread; yields its base URL."""
+def live_server(app):
+    """The app served over HTTP on a free port of 127.0.0.1, in a background thread; yields its base URL.
+
+    Ask for the data the test needs (``demo``, factories) before this fixture.
+    """
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -103,7 +103,7 @@ def _translated(app, message: str, locale: str) -> str:
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_a_person_signs_in_opens_every_menu_item_switches_language_and_signs_out(
-    viewport, app, chromium, live_server, demo, screenshots
+    viewport, app, chromium, demo, live_server, screenshots
 ):
     visit = Visit(chromium, live_server, viewport, screenshots)
     page = visit.page
@@ -168,18 +168,23 @@ def test_a_person_signs_in_opens_every_menu_item_switches_language_and_signs_out
 
 
 @pytest.mark.parametrize("width", [375, 1200, 1440])
-def test_the_layout_fits_the_screen(width, chromium, live_server, demo, screenshots):
+def test_the_layout_fits_the_screen(width, chromium, make_office, make_person, live_server, screenshots):
     """Nothing is wider than the screen; on a desktop the top bar, with every section, stays one row.
 
     1200px is the narrowest screen that shows the menu in the bar (navbar-expand-xl);
     narrower ones use the toggler.
     """
+    make_office(name="สำนักงานเขตพื้นที่การศึกษาประถมศึกษาทดสอบชื่อยาวมาก เขต 1")
+    make_person(
+        username="longname", password=ADMIN_PASSWORD, admin=True, title="นางสาว", first_name="กาญจนาภรณ์",
+        last_name="ศรีสุขสวัสดิ์วงศ์ใหญ่", position="นักวิชาการคอมพิวเตอร์ชำนาญการพิเศษ",
+    )
     visit = Visit(chromium, live_server, "phone" if width < 1200 else "desktop", screenshots)
     page = visit.page
     page.set_viewport_size({"width": width, "height": 800})
     try:
         page.goto("/login")
-        page.fill("#username", "admin")
+        page.fill("#username", "longname")
         page.fill("#password", ADMIN_PASSWORD)
         with page.expect_navigation():
             page.locator("main form button[type=submit]").click()

@@ -191,6 +191,25 @@ def sign_in_path(app) -> str:
         return url_for("auth.login")
 
 
+class _MenuLinks(HTMLParser):
+    """The href of every link marked data-menu-item."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "a" and "data-menu-item" in attributes:
+            self.links.append(attributes["href"])
+
+
+def menu_links(html: str) -> list[str]:
+    parser = _MenuLinks()
+    parser.feed(html)
+    return parser.links
+
+
 # --- the tests ---------------------------------------------------------------------------
 
 
@@ -244,55 +263,30 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client, demo):
     assert not failures, "\n".join(failures)
 
 
-def test_no_page_fails_for(demo_username, app, client, demo, login_as):
-    """Signed in as each kind of demo user, every page answers without a server error."""
+def test_no_page_fails_and_every_menu_item_opens_for(demo_username, app, client, demo, login_as):
+    """Signed in as each kind of demo user, every page answers without a server error,
+    and every menu item the person is offered opens for them (no 403, 404 or error)."""
     login_as(demo[demo_username])
     login = sign_in_path(app)
-    failures, statuses = [], {}
+    failures, walked = [], 0
     for rule in walked_rules(app):
         if "GET" not in rule.methods:
             continue
         for url in fill(app, rule).urls(app):
+            walked += 1
             status, location = request_outcome(client, "get", url)
-            statuses[url] = status
             if status is None or status >= 500:
                 failures.append(f"GET {url}: {location if status is None else status}")
             elif status == 302 and urlsplit(location).path == login:
                 failures.append(f"GET {url}: sent a signed-in person back to sign in")
-    assert not failures, f"as {demo_username}:\n" + "\n".join(failures)
-    assert statuses, "the walk found no pages"
-
-
-class _MenuLinks(HTMLParser):
-    """The href of every link marked data-menu-item."""
-
-    def __init__(self):
-        super().__init__()
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "a" and "data-menu-item" in attributes:
-            self.links.append(attributes["href"])
-
-
-def menu_links(html: str) -> list[str]:
-    parser = _MenuLinks()
-    parser.feed(html)
-    return parser.links
-
-
-def test_every_menu_item_a_person_sees_opens_for_them(demo_username, app, client, demo, login_as):
-    """The menu offers only what the person may open: no item answers 403, 404 or an error."""
-    login_as(demo[demo_username])
     home = client.get("/")
-    assert home.status_code == 200
-    failures = []
+    assert home.status_code == 200, f"home answered {home.status_code}"
     for url in menu_links(home.get_data(as_text=True)):
         status, location = request_outcome(client, "get", url)
         if status != 200:
-            failures.append(f"GET {url}: {location if status is None else status}")
+            failures.append(f"menu item {url}: {location if status is None else status}")
     assert not failures, f"as {demo_username}:\n" + "\n".join(failures)
+    assert walked, "the walk found no pages"
 
 
 def _row_counts() -> dict[str, int]:

@@ -50,6 +50,25 @@ def page_of(response) -> str:
     return response.get_data(as_text=True)
 
 
+@pytest.fixture
+def admin(make_office, make_person):
+    """An administrator of an office: sees every menu item and card."""
+    make_office()
+    return make_person(admin=True, position="นักวิชาการคอมพิวเตอร์")
+
+
+@pytest.fixture
+def teacher(make_office, make_person):
+    """A person with no permission at all."""
+    make_office()
+    return make_person(position="ครูชำนาญการ")
+
+
+@pytest.fixture
+def some_notices(admin) -> list[Notice]:
+    return [notices.post(f"ประกาศทดสอบที่ {n}", "รายละเอียด", admin) for n in range(1, 4)]
+
+
 # --- top bar and branding ------------------------------------------------------------------
 
 
@@ -89,8 +108,7 @@ def test_the_sign_in_page_carries_the_office_name_in_its_title(client, make_offi
 # --- the menu -----------------------------------------------------------------------------
 
 
-def test_menu_is_grouped_by_section_in_the_agreed_order_and_by_weight(app, client, demo, login_as):
-    admin = demo["admin"]
+def test_menu_is_grouped_by_section_in_the_agreed_order_and_by_weight(app, client, admin, login_as):
     page = Elements(page_of(login_as(admin).get("/")))
     shown_sections = [attrs["data-section"] for attrs in page.having("data-section")]
     assert shown_sections == [s for s in MENU_SECTIONS if s in shown_sections]
@@ -106,8 +124,7 @@ def test_menu_is_grouped_by_section_in_the_agreed_order_and_by_weight(app, clien
     assert [attrs["href"] for attrs in page.having("data-menu-item")] == expected_links
 
 
-def test_menu_shows_only_what_the_person_may_open(client, demo, login_as, grant):
-    teacher = demo["school1_teacher"]
+def test_menu_shows_only_what_the_person_may_open(client, teacher, login_as, grant):
     login_as(teacher)
     links = [attrs["href"] for attrs in Elements(page_of(client.get("/"))).having("data-menu-item")]
     assert "/notices/" not in links and "/admin/modules" not in links
@@ -116,16 +133,16 @@ def test_menu_shows_only_what_the_person_may_open(client, demo, login_as, grant)
     assert "/notices/" in links and "/admin/modules" not in links
 
 
-def test_the_current_page_is_marked_in_the_menu(client, demo, login_as):
-    page = Elements(page_of(login_as(demo["admin"]).get("/notices/")))
+def test_the_current_page_is_marked_in_the_menu(client, admin, login_as):
+    page = Elements(page_of(login_as(admin).get("/notices/")))
     current = [attrs for attrs in page.having("data-menu-item") if attrs.get("aria-current") == "page"]
     assert [attrs["href"] for attrs in current] == ["/notices/"]
     general = next(attrs for attrs in page.having("data-section") if attrs["data-section"] == "general")
     assert "active" in general["class"].split()
 
 
-def test_a_disabled_module_leaves_the_menu(client, demo, login_as):
-    login_as(demo["admin"])
+def test_a_disabled_module_leaves_the_menu(client, admin, login_as):
+    login_as(admin)
     registry().set_enabled("notices", False)
     links = [attrs["href"] for attrs in Elements(page_of(client.get("/"))).having("data-menu-item")]
     assert not any(link.startswith("/notices/") for link in links)
@@ -134,17 +151,17 @@ def test_a_disabled_module_leaves_the_menu(client, demo, login_as):
 # --- the home dashboard --------------------------------------------------------------------
 
 
-def test_dashboard_cards_show_their_modules_data(client, demo, login_as):
+def test_dashboard_cards_show_their_modules_data(client, admin, some_notices, login_as):
     newest = db.session.scalars(notices.current_notices().limit(1)).first()
-    page = page_of(login_as(demo["admin"]).get("/"))
+    page = page_of(login_as(admin).get("/"))
     cards = Elements(page).having("data-card")
     assert cards, "no dashboard cards"
     assert newest.title in page  # the notices card sees its context values by name
     assert f'href="/notices/{newest.id}"' in page
 
 
-def test_dashboard_card_of_a_disabled_module_disappears(client, demo, login_as):
-    login_as(demo["admin"])
+def test_dashboard_card_of_a_disabled_module_disappears(client, admin, login_as):
+    login_as(admin)
     title = translated(client.application, "Latest notices", "th")
     assert title in page_of(client.get("/"))
     registry().set_enabled("notices", False)
@@ -163,10 +180,9 @@ def test_home_shows_todays_thai_date_and_fiscal_year(client, login_as, make_pers
 
 
 @pytest.fixture
-def thirty_notices(demo):
-    db.session.execute(Notice.__table__.delete())
+def thirty_notices(admin):
     for n in range(1, 31):
-        notices.post(f"ประกาศที่ {n}", "", demo["admin"])
+        notices.post(f"ประกาศที่ {n}", "", admin)
     return 30
 
 
@@ -174,8 +190,8 @@ def _notice_links(response) -> list[str]:
     return re.findall(r'href="/notices/(\d+)"', page_of(response))
 
 
-def test_a_long_list_is_shown_a_page_at_a_time(app, client, demo, login_as, thirty_notices):
-    login_as(demo["admin"])
+def test_a_long_list_is_shown_a_page_at_a_time(app, client, admin, login_as, thirty_notices):
+    login_as(admin)
     per_page = app.config["PER_PAGE"]
     first = client.get("/notices/")
     listed = [a for a in Elements(page_of(first)).having("class") if "list-group-item" in a["class"]]
@@ -188,24 +204,24 @@ def test_a_long_list_is_shown_a_page_at_a_time(app, client, demo, login_as, thir
     assert 'rel="prev" href="/notices/?page=1"' in page_of(second) and 'rel="next"' not in page_of(second)
 
 
-def test_a_page_past_the_end_shows_the_last_page(client, demo, login_as, thirty_notices):
-    login_as(demo["admin"])
+def test_a_page_past_the_end_shows_the_last_page(client, admin, login_as, thirty_notices):
+    login_as(admin)
     assert _notice_links(client.get("/notices/?page=99")) == _notice_links(client.get("/notices/?page=2"))
 
 
-def test_a_page_that_is_not_a_number_shows_the_first(client, demo, login_as, thirty_notices):
-    login_as(demo["admin"])
+def test_a_page_that_is_not_a_number_shows_the_first(client, admin, login_as, thirty_notices):
+    login_as(admin)
     assert _notice_links(client.get("/notices/?page=abc")) == _notice_links(client.get("/notices/"))
 
 
-def test_page_links_keep_the_other_query_arguments(client, demo, login_as, thirty_notices):
-    page = page_of(login_as(demo["admin"]).get("/notices/?school=1&school=2&q=%E0%B8%81"))
+def test_page_links_keep_the_other_query_arguments(client, admin, login_as, thirty_notices):
+    page = page_of(login_as(admin).get("/notices/?school=1&school=2&q=%E0%B8%81"))
     next_link = re.search(r'rel="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert "school=1&school=2" in next_link and "q=%E0%B8%81" in next_link and "page=2" in next_link
 
 
-def test_a_short_list_has_no_page_links(client, demo, login_as):
-    page = page_of(login_as(demo["admin"]).get("/notices/"))
+def test_a_short_list_has_no_page_links(client, admin, some_notices, login_as):
+    page = page_of(login_as(admin).get("/notices/"))
     assert db.session.scalar(select(func.count()).select_from(Notice)) < 25
     assert 'aria-label="' + translated(client.application, "Pages", "th") not in page
 
@@ -221,8 +237,8 @@ def test_a_flash_message_shows_once_on_the_next_page(client, login_as, make_pers
     assert message not in page_of(client.get("/login"))
 
 
-def test_form_errors_are_shown_at_the_field_and_nothing_is_saved(client, demo, login_as):
-    login_as(demo["admin"])
+def test_form_errors_are_shown_at_the_field_and_nothing_is_saved(client, admin, login_as):
+    login_as(admin)
     before = db.session.scalar(select(func.count()).select_from(Notice))
     response = client.post("/notices/new", data={"title": "", "body": "ไม่มีหัวเรื่อง", "group_id": "0"})
     page = page_of(response)
@@ -240,9 +256,9 @@ def test_a_search_that_finds_nothing_says_so(client, login_as, make_person):
     assert translated(client.application, "Nothing found for “%(query)s”.", "th", query="ไม่มีทางเจอแน่นอน") in page
 
 
-def test_search_results_name_their_module_in_the_readers_language(client, demo, login_as):
+def test_search_results_name_their_module_in_the_readers_language(client, admin, some_notices, login_as):
     title = db.session.scalars(notices.current_notices().limit(1)).first().title
-    login_as(demo["admin"])
+    login_as(admin)
     page = page_of(client.get("/search", query_string={"q": title}))
     assert title in page
     assert '<span class="badge text-bg-light ms-1" data-module="notices">ประกาศและข่าวประชาสัมพันธ์</span>' in page
@@ -288,8 +304,8 @@ def test_a_disabled_modules_pages_are_not_found(client, login_as, make_person):
     assert 'data-error="404"' in page_of(response)
 
 
-def test_forbidden_page_keeps_the_layout_and_explains(client, demo, login_as):
-    response = login_as(demo["school1_teacher"]).get("/admin/modules")
+def test_forbidden_page_keeps_the_layout_and_explains(client, teacher, login_as):
+    response = login_as(teacher).get("/admin/modules")
     assert response.status_code == 403
     page = page_of(response)
     assert 'data-error="403"' in page and "data-user-menu" in page
@@ -303,10 +319,9 @@ def test_a_forged_form_gets_the_expired_form_page(client):
     assert html_lang(client.get("/login")) == "th"  # and the language did not change
 
 
-def test_a_server_error_shows_the_error_page_and_saves_nothing(app, client, demo, login_as, monkeypatch):
+def test_a_server_error_shows_the_error_page_and_saves_nothing(app, client, admin, login_as, monkeypatch):
     import core.views.main
 
-    admin = demo["admin"]
     admin.locale = "en"
     db.session.commit()
     before = db.session.scalar(select(func.count()).select_from(Notice))

@@ -6,7 +6,7 @@ switch (stored on their record, or in the session before they sign in).
 
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -14,7 +14,10 @@ from core import calendar
 
 
 def select_locale() -> str:
+    """The person's choice, else this browser's choice, else Thai; outside a request (CLI, cron) Thai."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

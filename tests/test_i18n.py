@@ -181,3 +181,14 @@ def test_the_stored_choice_follows_the_person_to_a_new_browser(app, client, logi
         stored["_user_id"] = person.get_id()
     assert _html_lang(other_browser.get("/")) == "en"
     assert _html_lang(app.test_client().get("/login")) == "th"  # strangers still get Thai
+
+
+def test_messages_translate_outside_a_request_in_the_default_language(app):
+    """Services and CLI commands call gettext with only an app context."""
+    from flask_babel import force_locale, gettext
+
+    from core.i18n import select_locale
+
+    assert select_locale() == app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale("en"):
+        assert gettext("Sign in") == "Sign in"

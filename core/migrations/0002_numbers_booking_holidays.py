@@ -1,15 +1,15 @@
 """running numbers, reservations, holidays
 
-Revision ID: 0002_numbers_booking_holidays
-Revises: 8cf3a6b41917
+Revision ID: 0002
+Revises: 0001
 """
 
 # Revisions describe tables as they were at the time; never import live models here.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_numbers_booking_holidays"
-down_revision = "8cf3a6b41917"
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 

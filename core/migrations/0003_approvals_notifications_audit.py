@@ -1,15 +1,15 @@
 """approval workflow, notifications, audit log
 
-Revision ID: 0003_approvals_notifications_audit
-Revises: 0002_numbers_booking_holidays
+Revision ID: 0003
+Revises: 0002
 """
 
 # Revisions describe tables as they were at the time; never import live models here.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_approvals_notifications_audit"
-down_revision = "0002_numbers_booking_holidays"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -35,20 +35,7 @@ def _postgresql() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
 
-def _widen_version_column() -> None:
-    """This revision's id is longer than the 32 characters Alembic's version table holds.
-
-    Alembic writes the new id after upgrade() has run, so widening the column
-    here lets PostgreSQL and MariaDB store it (SQLite does not check lengths).
-    """
-    if op.get_bind().dialect.name == "sqlite":
-        return
-    op.alter_column(op.get_context().version_table, "version_num", type_=sa.String(64),
-                    existing_type=sa.String(32), existing_nullable=False)
-
-
 def upgrade():
-    _widen_version_column()
     op.create_table('core_audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),

@@ -1,15 +1,15 @@
 """attachments
 
-Revision ID: 0004_attachments
-Revises: 0003_approvals_notifications_audit
+Revision ID: 0004
+Revises: 0003
 """
 
 # Revisions describe tables as they were at the time; never import live models here.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_attachments"
-down_revision = "0003_approvals_notifications_audit"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """core tables
 
-Revision ID: 8cf3a6b41917
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-20 21:58:16.737340
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '8cf3a6b41917'
+revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -81,13 +81,15 @@ def seed_demo(rng: random.Random | None = None) -> bool:
             )
             db.session.flush()
             db.session.add(GroupMembership(person_id=member.id, group_id=group.id))
-    # The director's standing delegations (คนที่ 1, 2, 3) for the current year.
+    # A delegation means the principal is away for its dates: the director is at a
+    # three-day seminar around the day the demo is made, so deputy no. 1 acts
+    # (รักษาราชการแทน), then no. 2, then no. 3 if those are away too.
     today = dt.date.today()
     for rank, deputy in enumerate(deputies, start=1):
         db.session.add(Delegation(
             principal_id=director.id, delegate_id=deputy.id, rank=rank,
-            starts_on=dt.date(today.year, 1, 1), ends_on=dt.date(today.year, 12, 31),
-            note="คำสั่งมอบหมายให้ปฏิบัติราชการแทน",
+            starts_on=today - dt.timedelta(days=1), ends_on=today + dt.timedelta(days=1),
+            note="ผู้อำนวยการไปราชการ ประชุมสัมมนา ณ กรุงเทพมหานคร",
         ))
 
     networks = []

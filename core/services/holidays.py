@@ -118,25 +118,26 @@ class DaysOff:
         days = holidays_between(dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
         self._holidays.update(days)
 
-    def _cover(self, year: int) -> None:
+    def _cover(self, first_year: int, last_year: int) -> None:
+        """Make sure the years from first to last are loaded, reading only the ones missing."""
         if self._first_year is None:
-            self._load(year, year)
-            self._first_year = self._last_year = year
-        elif year < self._first_year:
-            self._load(year, self._first_year - 1)
-            self._first_year = year
-        elif year > self._last_year:
-            self._load(self._last_year + 1, year)
-            self._last_year = year
+            self._load(first_year, last_year)
+            self._first_year, self._last_year = first_year, last_year
+            return
+        if first_year < self._first_year:
+            self._load(first_year, self._first_year - 1)
+            self._first_year = first_year
+        if last_year > self._last_year:
+            self._load(self._last_year + 1, last_year)
+            self._last_year = last_year
 
     def cover(self, start: dt.date, end: dt.date) -> DaysOff:
         """Read the holidays of every year from ``start`` to ``end`` now, in one query."""
-        self._cover(min(start, end).year)
-        self._cover(max(start, end).year)
+        self._cover(min(start, end).year, max(start, end).year)
         return self
 
     def is_holiday(self, day: dt.date) -> bool:
-        self._cover(day.year)
+        self._cover(day.year, day.year)
         return day in self._holidays
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -168,7 +169,7 @@ def add_working_days(day: dt.date, n: int) -> dt.date:
     With n = 0 the answer is ``day`` when it is a working day, else the next working day.
     """
     step = dt.timedelta(days=1 if n >= 0 else -1)
-    # Two calendar weeks per working week plus a margin covers almost every case in one query.
+    # 7 calendar days per 5 working days, plus two weeks for holidays, covers almost every case in one query.
     days_off = DaysOff().cover(day, day + step * (abs(n) * 7 // 5 + 14))
     if n == 0:
         while not days_off.is_working_day(day):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from core.db import db, utcnow
 from core.plugin_api import SearchResult
@@ -14,6 +15,7 @@ def current_notices():
     """Notices still standing, pinned first, newest first."""
     return (
         select(Notice)
+        .options(selectinload(Notice.group))  # the list shows each notice's group: one query, not one per row
         .where(Notice.withdrawn_at.is_(None))
         .order_by(Notice.pinned.desc(), Notice.published_at.desc(), Notice.id.desc())
     )

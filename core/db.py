@@ -85,3 +85,19 @@ def configure_engine(engine: Engine) -> None:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
             connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def per_request(key, compute):
+    """``compute()`` once per request and reuse the result; outside a request, every time.
+
+    For figures several parts of one page ask for (the approvals badge, card and
+    menu); the cache starts empty with every request, so nothing goes stale.
+    """
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return compute()
+    cache = g.setdefault("khet_request_cache", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]

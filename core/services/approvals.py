@@ -33,7 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.routing import BuildError
 
 from core import calendar
-from core.db import db, utcnow, write_transaction
+from core.db import db, per_request, utcnow, write_transaction
 from core.models import Delegation, Office, Person
 from core.services import audit, notifications
 
@@ -776,7 +776,11 @@ def waiting_for(person: Person, day: dt.date | None = None):
 
 
 def waiting_count(person: Person) -> int:
-    return db.session.scalar(select(func.count()).select_from(waiting_for(person).order_by(None).subquery())) or 0
+    """How many decisions wait for ``person``; the menu badge and the home card share one count per request."""
+    return per_request(
+        ("approvals.waiting_count", person.id),
+        lambda: db.session.scalar(select(func.count()).select_from(waiting_for(person).order_by(None).subquery())) or 0,
+    )
 
 
 def requests_by(person: Person):

@@ -20,6 +20,8 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -333,3 +335,49 @@ def grant(app):
         return row
 
     return give
+
+
+# --- the browser -----------------------------------------------------------------
+
+CHROMIUM = Path(os.environ.get("KHET_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on a free port of 127.0.0.1, in a background thread; yields its base URL.
+
+    Ask for the data the test needs (``demo``, factories) before this fixture.
+    """
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="khet-live-server", daemon=True)
+    thread.start()
+    from core.db import db
+
+    db.session.commit()  # end the test's own transaction: the server's threads read and write now
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The system Chromium driven by Playwright, one per test session (Playwright allows one); skips where there is none."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM}; it is not installed here")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()

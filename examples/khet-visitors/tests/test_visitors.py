@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from core import migrate
@@ -23,7 +24,7 @@ def host(make_group, make_person):
 
 @pytest.fixture
 def receptionist(make_person, grant):
-    person = make_person(first_name="มาลี", username="frontdesk")
+    person = make_person(first_name="มาลี", username="frontdesk", locale="en")  # reads messages in English
     grant("visitors.record", to=person)
     grant("visitors.view", to=person)
     return person
@@ -93,7 +94,7 @@ def test_a_time_in_later_than_now_is_refused(app, host, receptionist):
             visitor_name="นายวิชัย", purpose="ประสานงาน", host=host, recorded_by=receptionist,
             arrived_at=now + dt.timedelta(minutes=5), now=now,
         )
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         assert str(refused.value) == "The time in cannot be later than now."
     assert db.session.scalars(select(Visit)).all() == []
 
@@ -131,6 +132,8 @@ def test_todays_log_leaves_out_yesterdays_visitors(login_as, receptionist, host)
 
 def test_another_day_is_shown_when_asked_for(login_as, receptionist, host):
     a_visit(host, visitor_name="ผู้มาวันแม่", arrived_at=dt.datetime(2025, 8, 12, 3, 0))
+    receptionist.locale = "th"  # Thai readers see Buddhist Era dates
+    db.session.commit()
     page = login_as(receptionist).get("/visitors/?day=2025-08-12").get_data(as_text=True)
     assert "ผู้มาวันแม่" in page and "12 สิงหาคม 2568" in page
 

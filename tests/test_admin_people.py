@@ -15,6 +15,13 @@ from core.models import Delegation, GroupMembership, Person, SchoolMembership
 from core.plugins import registry
 
 
+@pytest.fixture(autouse=True)
+def english_messages(client):
+    """These tests read the pages' messages in English (Thai is the default)."""
+    with client.session_transaction() as stored:
+        stored["locale"] = "en"
+
+
 @pytest.fixture
 def admin(make_person):
     return make_person(admin=True)

@@ -17,6 +17,13 @@ from core.plugins import registry
 SCOPED_CODE = "scopetest.approve"
 
 
+@pytest.fixture(autouse=True)
+def english_messages(client):
+    """These tests read the pages' messages in English (Thai is the default)."""
+    with client.session_transaction() as stored:
+        stored["locale"] = "en"
+
+
 @pytest.fixture
 def scopable_module(app):
     """A small module, installed and enabled for one test, that declares a permission grantable per group or school."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from core import importers
@@ -14,6 +15,13 @@ from core.plugins import registry
 
 SCHOOLS_HEADER = "code,name,district,subdistrict,network,school_type,phone,email"
 PEOPLE_HEADER = "title,first_name,last_name,position,phone,email,username,group_code,school_code,school_role"
+
+
+@pytest.fixture(autouse=True)
+def english_messages(client):
+    """These tests read the pages' messages in English (Thai is the default)."""
+    with client.session_transaction() as stored:
+        stored["locale"] = "en"
 
 
 def csv_bytes(*lines: str, encoding: str = "utf-8-sig") -> bytes:
@@ -80,11 +88,12 @@ def test_one_bad_row_imports_nothing_and_is_reported(app, events):
 
 
 def test_every_problem_of_every_row_is_reported(app):
-    report = importers.import_schools(csv_bytes(
-        SCHOOLS_HEADER,
-        "34010001,,เมือง,,,college,,not-an-email",
-        "34010001,โรงเรียนซ้ำ,เมือง,,,primary,,",
-    ))
+    with force_locale("en"):  # read the messages in English
+        report = importers.import_schools(csv_bytes(
+            SCHOOLS_HEADER,
+            "34010001,,เมือง,,,college,,not-an-email",
+            "34010001,โรงเรียนซ้ำ,เมือง,,,primary,,",
+        ))
     assert {(e.row, e.column) for e in report.errors} == {(2, "name"), (2, "school_type"), (2, "email"), (3, "code")}
     assert "row 2" in next(e.message for e in report.errors if e.row == 3)
 

@@ -78,7 +78,7 @@ def page_text(response) -> str:
 
 def test_a_module_that_fails_to_import_is_listed_with_its_error_and_the_site_works(site, make_person):
     site_app = site(*installed("notices"), entry_point("broken"))
-    admin = browser(site_app, make_person(admin=True))
+    admin = browser(site_app, make_person(admin=True, locale="en"))
 
     assert "broken" not in registry(site_app).plugins
     error = "ModuleNotFoundError: No module named 'khet_module_nobody_installed'"
@@ -136,7 +136,7 @@ def dependent_site(site):
 
 def test_enabling_a_module_whose_dependency_is_off_is_refused_on_the_admin_page(dependent_site, make_person):
     switch("notices", False)
-    admin = browser(dependent_site, make_person(admin=True))
+    admin = browser(dependent_site, make_person(admin=True, locale="en"))
 
     response = admin.post("/admin/modules/dependent", data={"enabled": "1"}, follow_redirects=True)
 
@@ -156,7 +156,7 @@ def test_enabling_a_module_whose_dependency_is_off_is_refused_by_the_cli(depende
 
 def test_disabling_a_module_others_depend_on_is_refused(dependent_site, make_person):
     switch("dependent", True)
-    admin = browser(dependent_site, make_person(admin=True))
+    admin = browser(dependent_site, make_person(admin=True, locale="en"))
 
     response = admin.post("/admin/modules/notices", data={"enabled": "0"}, follow_redirects=True)
     result = khet(dependent_site, "plugins", "disable", "notices")
@@ -169,7 +169,7 @@ def test_disabling_a_module_others_depend_on_is_refused(dependent_site, make_per
 
 def test_the_allow_list_refuses_enabling_other_modules(site, make_person):
     site_app = site(*installed("notices"), entry_point("dependent"), PLUGINS_ALLOWED=["notices"])
-    admin = browser(site_app, make_person(admin=True))
+    admin = browser(site_app, make_person(admin=True, locale="en"))
 
     response = admin.post("/admin/modules/dependent", data={"enabled": "1"}, follow_redirects=True)
 
@@ -196,7 +196,7 @@ def test_a_disabled_module_loses_its_pages_menu_cards_search_and_permissions(dep
     clerk = make_person()
     db.session.add(Grant(permission="dependent.view", person_id=clerk.id))
     db.session.commit()
-    admin_person = make_person(admin=True)
+    admin_person = make_person(admin=True, locale="en")
     admin, clerk_browser = browser(dependent_site, admin_person), browser(dependent_site, clerk)
     assert admin.post("/admin/modules/dependent", data={"enabled": "1"}).status_code == 302
     assert enabled("dependent")
@@ -218,7 +218,7 @@ def test_a_disabled_module_loses_its_pages_menu_cards_search_and_permissions(dep
 
 
 def test_disabling_a_module_keeps_its_data_and_enabling_it_shows_the_data_again(dependent_site, make_person):
-    admin_person = make_person(admin=True)
+    admin_person = make_person(admin=True, locale="en")
     admin = browser(dependent_site, admin_person)
     notice = Notice(title="ประกาศรับสมัครครูดีเด่น", body="ส่งรายชื่อภายในวันที่ 30", author_id=admin_person.id)
     db.session.add(notice)

@@ -1,13 +1,12 @@
 """Booking a room and approving it in a real browser (system Chromium through Playwright), on a phone's screen.
 
-The app is served over HTTP from a thread, as tests/conftest.py's live server
-does for core's browser test. Screenshots go to $KHET_SCREENSHOTS when set.
+The browser (``chromium``) and the app served over HTTP (``live_server``) are the
+fixtures of Khet's pytest plugin. Screenshots go to $KHET_SCREENSHOTS when set.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -20,42 +19,8 @@ from plugins.rooms.tests.helpers import next_weekday
 
 pytestmark = [pytest.mark.browser, pytest.mark.khet_plugins("rooms")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 PHONE = {"width": 375, "height": 740}
 PASSWORD = "ห้องประชุม-2569-ทดสอบ"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM}; it is not installed here")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def served(app):
-    """The app over HTTP on a free port of 127.0.0.1; yields its base URL."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="rooms-live-server", daemon=True)
-    thread.start()
-    db.session.commit()  # the server's threads read what the test wrote
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture
@@ -101,7 +66,7 @@ def status_of(booking_id: int) -> str:
     return db.session.get(Booking, booking_id).status
 
 
-def test_a_booker_books_a_room_on_a_phone_and_its_approver_approves_it(chromium, served, people, make_room, screenshots):
+def test_a_booker_books_a_room_on_a_phone_and_its_approver_approves_it(chromium, people, make_room, live_server, screenshots):
     from core import security
 
     for person in (people.booker, people.approver):
@@ -110,8 +75,8 @@ def test_a_booker_books_a_room_on_a_phone_and_its_approver_approves_it(chromium,
     db.session.commit()
     day = next_weekday(7)
 
-    booker = Phone(chromium, served, screenshots, "booker")
-    approver = Phone(chromium, served, screenshots, "approver")
+    booker = Phone(chromium, live_server, screenshots, "booker")
+    approver = Phone(chromium, live_server, screenshots, "approver")
     try:
         booker.sign_in(people.booker.username)
         booker.page.goto("/rooms/book")

@@ -560,6 +560,9 @@ def test_two_deciders_at_the_same_moment_cannot_both_win(app, org):
             except ApprovalError:
                 db.session.rollback()
                 results.append("refused")
+            except Exception as exc:  # anything else must show in the assertion, not vanish with the thread
+                db.session.rollback()
+                results.append(f"{type(exc).__name__}: {exc}")
             finally:
                 db.session.remove()
 

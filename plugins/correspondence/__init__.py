@@ -1,0 +1,64 @@
+"""Correspondence (งานสารบรรณ): the registers of letters received and sent, their numbers, sending to schools.
+
+Wiring only: the rules live in ``services``, the pages in ``views``. Numbers come from
+core.services.numbers, files from core.services.attachments, the who-saw-what record from
+core.services.audit. See README.md for the rules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+
+from core.hookspecs import hookimpl
+from core.plugin_api import Permission, PluginInfo
+
+PLUGIN_ID = "correspondence"
+
+
+@hookimpl
+def plugin_info():
+    return PluginInfo(
+        id=PLUGIN_ID,
+        name_th="งานสารบรรณ",
+        name_en="Correspondence",
+        version="0.1.0",
+        core_api="1.0",
+        description=_l("Registers of letters received and sent, their numbers, and sending letters to schools."),
+    )
+
+
+@hookimpl
+def model_classes():
+    from plugins.correspondence.models import Correction, Delivery, Letter, Register, SecretReader
+
+    return [Register, Letter, Correction, Delivery, SecretReader]
+
+
+@hookimpl
+def migrations_folder():
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def permissions():
+    return [
+        Permission("correspondence.read", _l("Read the office's and groups' registers of letters")),
+        Permission("correspondence.register", _l("Register letters and take letter numbers")),
+        Permission("correspondence.secret", _l("Keep the secret letters register")),
+        Permission("correspondence.send", _l("Send letters to schools, groups and people")),
+    ]
+
+
+@hookimpl
+def attachment_access(user, attachment):
+    """A letter's files are exactly as secret as the letter."""
+    from core.db import db
+    from plugins.correspondence import services
+    from plugins.correspondence.models import Letter
+
+    if attachment.record_type != "letter":
+        return None
+    letter = db.session.get(Letter, attachment.record_id)
+    return letter is not None and services.may_read(user, letter)

@@ -1,0 +1,293 @@
+"""The rules of correspondence (งานสารบรรณ): registers, their numbers, who reads what, sending and receipt.
+
+Plain functions on plain values; no request objects. Numbers come from core.services.numbers and are
+taken in the caller's transaction, so a letter and its number are saved together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from core.calendar import local_today
+from core.db import db, utcnow
+from core.models import Group, Office, Person, School
+from core.permissions import permission_scope
+from core.services import audit, numbers
+from plugins.correspondence.models import Correction, Letter, Register, SecretReader
+
+MODULE = "correspondence"
+
+KINDS = {
+    "incoming": _l("Incoming register"),
+    "outgoing": _l("Outgoing register"),
+    "circular": _l("Circulars register"),
+    "order": _l("Orders register"),
+    "certificate": _l("Certificates register"),
+    "secret": _l("Secret letters register"),
+}
+URGENCIES = {"normal": _l("Normal"), "urgent": _l("Urgent"), "very_urgent": _l("Very urgent"),
+             "most_urgent": _l("Most urgent")}
+SECRECIES = {"none": _l("Not secret"), "confidential": _l("Confidential"), "secret": _l("Secret"),
+             "top_secret": _l("Top secret")}
+DOC_TYPES = {"external": _l("External letter"), "internal": _l("Internal memo"), "stamped": _l("Stamped letter"),
+             "directive": _l("Directive"), "announcement": _l("Public relations letter"),
+             "record": _l("Letter kept as evidence")}
+CORRECTABLE = ("sender_ref", "letter_date", "from_text", "to_text", "subject", "action", "remarks", "urgency",
+               "doc_type", "group_id", "officer_id")
+
+
+class CorrespondenceError(ValueError):
+    """A correspondence action cannot be done as asked; the message says why, in the user's language."""
+
+
+# --- registers -------------------------------------------------------------------
+
+
+def scope_of(group: Group | None = None, school: School | None = None) -> str:
+    """The numbering scope of the office's central registry, a group or a school."""
+    if school is not None:
+        return f"school:{school.id}"
+    if group is not None:
+        return f"group:{group.id}"
+    return "office"
+
+
+def register_for(kind: str, group: Group | None = None, school: School | None = None) -> Register:
+    """The register of this kind of the office, a group or a school; created the first time it is asked for."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown register kind {kind!r}")
+    scope = scope_of(group, school)
+    found = db.session.scalar(select(Register).where(Register.kind == kind, Register.scope == scope))
+    if found is not None:
+        return found
+    register = Register(kind=kind, scope=scope, group_id=group.id if group and not school else None,
+                        school_id=school.id if school else None)
+    try:
+        with db.session.begin_nested():  # someone else may be creating it at this moment
+            db.session.add(register)
+    except IntegrityError:
+        return db.session.scalar(select(Register).where(Register.kind == kind, Register.scope == scope))
+    return register
+
+
+def series_key(register: Register) -> str:
+    return f"{MODULE}.{register.kind}"
+
+
+def register_title(register: Register) -> str:
+    owner = register.school.name if register.school else register.group.name if register.group else _l("Central registry")
+    return f"{KINDS[register.kind]} · {owner}"
+
+
+def printed_number(letter: Letter) -> str:
+    """The number as printed on the letter: "ศธ 04183/2631", circular "ศธ 04183/ว 125", order "31/2569"."""
+    kind = letter.register.kind
+    if kind == "order":
+        return f"{letter.number}/{letter.year}"
+    if kind in ("incoming", "secret"):
+        return str(letter.number)
+    code = _letter_code()
+    if kind == "circular":
+        return f"{code}/ว {letter.number}" if code else f"ว {letter.number}"
+    return f"{code}/{letter.number}" if code else str(letter.number)
+
+
+def _letter_code() -> str:
+    office = Office.current()
+    return office.letter_code if office is not None else ""
+
+
+# --- who may do what -------------------------------------------------------------
+
+
+def school_ids_clerked_by(person) -> set[int]:
+    """Schools whose correspondence this person keeps (their school clerk)."""
+    return {m.school_id for m in person.school_memberships if m.role == "clerk"}
+
+
+def _may(person, code: str, register: Register) -> bool:
+    if register.school_id is not None:
+        return register.school_id in school_ids_clerked_by(person) or register.school_id in permission_scope(person, code).school_ids
+    where = permission_scope(person, code)
+    if where.anywhere:
+        return True
+    return register.group_id is not None and register.group_id in where.group_ids
+
+
+def may_register(person, register: Register) -> bool:
+    """Write lines in this register: the register permission for the office or the group, or the school's clerk."""
+    if register.kind == "secret":
+        return _may(person, "correspondence.secret", register)
+    return _may(person, "correspondence.register", register)
+
+
+def may_list(person, register: Register) -> bool:
+    """See this register's lines (secret lines only where one is named, see visible_letters)."""
+    return may_register(person, register) or _may(person, "correspondence.read", register) or (
+        register.kind == "secret" and person.is_authenticated)
+
+
+def _named_reader(person_id: int):
+    return exists().where(SecretReader.letter_id == Letter.id, SecretReader.person_id == person_id)
+
+
+def secret_filter(person):
+    """SQL condition: a letter that is not secret, or one this person is named to read (or registered)."""
+    return or_(Letter.secrecy == "none", Letter.registered_by_id == person.id, _named_reader(person.id))
+
+
+def may_read(person, letter: Letter) -> bool:
+    """Open a letter: the register may be listed, and a secret letter names this person."""
+    if not person.is_authenticated:
+        return False
+    if letter.is_secret:
+        return letter.registered_by_id == person.id or db.session.scalar(
+            select(exists().where(SecretReader.letter_id == letter.id, SecretReader.person_id == person.id)))
+    return may_list(person, letter.register) or is_recipient(person, letter)
+
+
+def visible_letters(person, register: Register, year: int):
+    """The register's lines of a year, newest first; secret lines only for the people named on them."""
+    return (select(Letter).where(Letter.register_id == register.id, Letter.year == year, secret_filter(person))
+            .order_by(Letter.number.desc()))
+
+
+def visible_registers(person) -> list[Register]:
+    return [r for r in db.session.scalars(select(Register).order_by(Register.scope, Register.kind)) if may_list(person, r)]
+
+
+# --- registering, cancelling, correcting -----------------------------------------
+
+
+@dataclass
+class LetterFields:
+    """What a clerk writes in a register line."""
+
+    subject: str
+    sender_ref: str = ""
+    letter_date: dt.date | None = None
+    from_text: str = ""
+    to_text: str = ""
+    action: str = ""
+    remarks: str = ""
+    urgency: str = "normal"
+    secrecy: str = "none"
+    doc_type: str = "external"
+    group_id: int | None = None
+    officer_id: int | None = None
+
+
+def _check_fields(register: Register, values: LetterFields) -> None:
+    if not values.subject.strip():
+        raise CorrespondenceError(_l("Write the subject of the letter."))
+    if len(values.subject) > 500:
+        raise CorrespondenceError(_l("The subject is too long (at most 500 characters)."))
+    if values.urgency not in URGENCIES:
+        raise CorrespondenceError(_l("Choose the urgency from the list."))
+    if values.secrecy not in SECRECIES:
+        raise CorrespondenceError(_l("Choose the secrecy from the list."))
+    if values.doc_type not in DOC_TYPES:
+        raise CorrespondenceError(_l("Choose the document type from the list."))
+    if (values.secrecy != "none") != (register.kind == "secret"):
+        raise CorrespondenceError(_l("Secret letters go in the secret register, and only secret letters do."))
+    for limit_field, limit in (("sender_ref", 100), ("from_text", 255), ("to_text", 255)):
+        if len(getattr(values, limit_field)) > limit:
+            raise CorrespondenceError(_l("A field is too long: %(field)s.", field=limit_field))
+    if values.group_id is not None and db.session.get(Group, values.group_id) is None:
+        raise CorrespondenceError(_l("Choose the group from the list."))
+    if values.officer_id is not None:
+        officer = db.session.get(Person, values.officer_id)
+        if officer is None or not officer.active:
+            raise CorrespondenceError(_l("Choose the officer from the office staff."))
+
+
+def register_letter(register: Register, values: LetterFields, by, *, now: dt.datetime | None = None,
+                    readers=(), source_letter: Letter | None = None, commit: bool = True,
+                    remote_addr: str | None = None) -> Letter:
+    """Write a line in the register with the next number of this year; the number and the line are saved together.
+
+    ``readers`` are the people named to read a secret letter.
+    """
+    _check_fields(register, values)
+    now = now or utcnow()
+    issued = numbers.take_number(series_key(register), register.scope, now, taken_by=by, note=values.subject[:200])
+    letter = Letter(register=register, year=issued.year, number=issued.number, issued_number_id=issued.id,
+                    registered_at=now, registered_by_id=getattr(by, "id", None), source_letter=source_letter,
+                    **{f.name: _clean(getattr(values, f.name)) for f in fields(LetterFields)})
+    db.session.add(letter)
+    db.session.flush()
+    for reader in readers:
+        db.session.add(SecretReader(letter_id=letter.id, person_id=reader.id, named_by_id=getattr(by, "id", None)))
+    audit.record("register", MODULE, "letter", letter.id, by, f"{register.kind} {letter.number}/{letter.year}",
+                 details={"register_id": register.id, "number": letter.number, "year": letter.year},
+                 remote_addr=remote_addr)
+    if commit:
+        db.session.commit()
+    return letter
+
+
+def _clean(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def cancel_letter(letter: Letter, reason: str, by, remote_addr: str | None = None) -> Letter:
+    """Cancel a register line: it keeps its number, which is never given again, with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CorrespondenceError(_l("Write why the number is cancelled."))
+    if letter.cancelled:
+        raise CorrespondenceError(_l("This number is already cancelled."))
+    issued = db.session.get(numbers.IssuedNumber, letter.issued_number_id)
+    numbers.cancel_number(issued, reason, by)
+    letter.cancelled_at, letter.cancelled_by_id, letter.cancel_reason = utcnow(), by.id, reason
+    audit.record("cancel", MODULE, "letter", letter.id, by, reason, remote_addr=remote_addr)
+    db.session.commit()
+    return letter
+
+
+def correct_letter(letter: Letter, values: LetterFields, by, remote_addr: str | None = None) -> Correction | None:
+    """Correct a register line; what it said before is kept in its correction history. The number never changes."""
+    if letter.cancelled:
+        raise CorrespondenceError(_l("A cancelled number cannot be corrected."))
+    if values.secrecy != letter.secrecy:
+        raise CorrespondenceError(_l("The secrecy of a registered letter cannot be changed; cancel it and register it again."))
+    _check_fields(letter.register, values)
+    changes = {}
+    for name in CORRECTABLE:
+        before, after = getattr(letter, name), _clean(getattr(values, name))
+        if before != after:
+            changes[name] = [_json(before), _json(after)]
+            setattr(letter, name, after)
+    if not changes:
+        return None
+    correction = Correction(letter_id=letter.id, corrected_by_id=by.id, changes=changes)
+    db.session.add(correction)
+    audit.record("correct", MODULE, "letter", letter.id, by, ", ".join(sorted(changes)), details=changes,
+                 remote_addr=remote_addr)
+    db.session.commit()
+    return correction
+
+
+def _json(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def corrections_of(letter: Letter) -> list[Correction]:
+    return list(db.session.scalars(select(Correction).where(Correction.letter_id == letter.id).order_by(Correction.id)))
+
+
+def fields_of(letter: Letter) -> LetterFields:
+    return LetterFields(**{f.name: getattr(letter, f.name) for f in fields(LetterFields)})
+
+
+def current_year() -> int:
+    return numbers.year_of(local_today())
+
+
+def is_recipient(person, letter: Letter) -> bool:  # completed with sending (increment 3)
+    return False

@@ -12,7 +12,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugin_api import Permission, PluginInfo
+from core.plugin_api import MenuItem, Permission, PluginInfo
 
 PLUGIN_ID = "correspondence"
 
@@ -27,6 +27,13 @@ def plugin_info():
         core_api="1.0",
         description=_l("Registers of letters received and sent, their numbers, and sending letters to schools."),
     )
+
+
+@hookimpl
+def blueprints():
+    from plugins.correspondence.views import bp
+
+    return [bp]
 
 
 @hookimpl
@@ -52,6 +59,11 @@ def permissions():
 
 
 @hookimpl
+def menu_items(user):
+    return [MenuItem(_l("Registers of letters"), "correspondence.index", section="general", weight=20)]
+
+
+@hookimpl
 def attachment_access(user, attachment):
     """A letter's files are exactly as secret as the letter."""
     from core.db import db
@@ -62,3 +74,10 @@ def attachment_access(user, attachment):
         return None
     letter = db.session.get(Letter, attachment.record_id)
     return letter is not None and services.may_read(user, letter)
+
+
+@hookimpl
+def demo_data(office, rng):
+    from plugins.correspondence import demo
+
+    demo.create_demo_letters(rng)

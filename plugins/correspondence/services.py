@@ -7,7 +7,7 @@ taken in the caller's transaction, so a letter and its number are saved together
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
@@ -114,7 +114,7 @@ def _may(person, code: str, register: Register) -> bool:
     if register.school_id is not None:
         return register.school_id in school_ids_clerked_by(person) or register.school_id in permission_scope(person, code).school_ids
     where = permission_scope(person, code)
-    if where.anywhere:
+    if where.everywhere:
         return True
     return register.group_id is not None and register.group_id in where.group_ids
 
@@ -128,8 +128,7 @@ def may_register(person, register: Register) -> bool:
 
 def may_list(person, register: Register) -> bool:
     """See this register's lines (secret lines only where one is named, see visible_letters)."""
-    return may_register(person, register) or _may(person, "correspondence.read", register) or (
-        register.kind == "secret" and person.is_authenticated)
+    return may_register(person, register) or _may(person, "correspondence.read", register)
 
 
 def _named_reader(person_id: int):
@@ -157,8 +156,80 @@ def visible_letters(person, register: Register, year: int):
             .order_by(Letter.number.desc()))
 
 
-def visible_registers(person) -> list[Register]:
-    return [r for r in db.session.scalars(select(Register).order_by(Register.scope, Register.kind)) if may_list(person, r)]
+@dataclass
+class Place:
+    """Whose registers: the office's central registry, a group or a school, and this person's rights there."""
+
+    scope: str
+    title: str
+    group: Group | None = None
+    school: School | None = None
+    registers: dict = field(default_factory=dict)  # kind -> Register, for the registers already opened
+    may_register: dict = field(default_factory=dict)  # kind -> bool
+
+    @property
+    def owner(self) -> dict:
+        return {"group": self.group, "school": self.school}
+
+
+def place_of_scope(scope: str) -> dict:
+    """{"group": ..., "school": ...} of a numbering scope; CorrespondenceError for one that names nothing."""
+    kind, _sep, number = scope.partition(":")
+    model = {"group": Group, "school": School}.get(kind)
+    if scope == "office":
+        return {"group": None, "school": None}
+    found = db.session.get(model, int(number)) if model is not None and number.isdigit() else None
+    if found is None:
+        raise CorrespondenceError(_l("No such register."))
+    return {kind: found, ("school" if kind == "group" else "group"): None}
+
+
+def _unsaved_register(kind: str, group: Group | None, school: School | None) -> Register:
+    return Register(kind=kind, scope=scope_of(group, school), group_id=group.id if group and not school else None,
+                    school_id=school.id if school else None)
+
+
+def may_register_in(person, kind: str, place: dict) -> bool:
+    """May this person write in the register of this kind of this place (opened or not yet)?"""
+    return may_register(person, _unsaved_register(kind, **place))
+
+
+def places_of(person) -> list[Place]:
+    """The places whose registers this person may see or write in: office, groups, schools they clerk for."""
+    registers = {}
+    for register in db.session.scalars(select(Register)):
+        registers.setdefault(register.scope, {})[register.kind] = register
+    candidates = [Place("office", str(_l("Central registry")))]
+    candidates += [Place(scope_of(group=g), g.name, group=g) for g in db.session.scalars(
+        select(Group).where(Group.active.is_(True)).order_by(Group.sort_order))]
+    candidates += [Place(scope_of(school=s), s.name, school=s) for s in db.session.scalars(
+        select(School).where(School.id.in_(_school_ids_of(person))).order_by(School.name))]
+    places = []
+    for place in candidates:
+        for kind in KINDS:
+            template = _unsaved_register(kind, place.group, place.school)
+            place.may_register[kind] = may_register(person, template)
+            register = registers.get(place.scope, {}).get(kind)
+            if register is not None and may_list(person, register):
+                place.registers[kind] = register
+        if place.registers or any(place.may_register.values()):
+            places.append(place)
+    return places
+
+
+def _school_ids_of(person) -> set[int]:
+    return school_ids_clerked_by(person) | set(permission_scope(person, "correspondence.register").school_ids) | set(
+        permission_scope(person, "correspondence.read").school_ids)
+
+
+def people_by_ids(ids) -> list[Person]:
+    ids = [int(i) for i in ids or ()]
+    return list(db.session.scalars(select(Person).where(Person.id.in_(ids), Person.active.is_(True)))) if ids else []
+
+
+def peek_next(kind: str, scope: str) -> int:
+    """The number the next line will probably get (a preview: someone may take it first)."""
+    return numbers.peek_next(f"{MODULE}.{kind}", scope, local_today())
 
 
 # --- registering, cancelling, correcting -----------------------------------------

@@ -1,0 +1,49 @@
+"""Forms of the correspondence module: the shape of the input; the rules are in services."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from plugins.correspondence.services import DOC_TYPES, SECRECIES, URGENCIES
+
+
+def _choices(labels):
+    return lambda: [SelectChoice(code, label) for code, label in labels.items()]
+
+
+class LetterForm(FlaskForm):
+    """One register line. The number is not on the form: it is taken when the line is saved."""
+
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
+    sender_ref = StringField(_l("Letter number (ที่)"), validators=[Optional(), Length(max=100)])
+    letter_date = DateField(_l("Dated"), validators=[Optional()])
+    from_text = StringField(_l("From"), validators=[Optional(), Length(max=255)])
+    to_text = StringField(_l("To"), validators=[Optional(), Length(max=255)])
+    urgency = SelectField(_l("Urgency"), choices=_choices(URGENCIES), default="normal")
+    secrecy = SelectField(_l("Secrecy"), choices=_choices(SECRECIES), default="none")
+    doc_type = SelectField(_l("Document type"), choices=_choices(DOC_TYPES), default="external")
+    group_id = SelectField(_l("Group"), coerce=int, validators=[Optional()])
+    officer_id = SelectField(_l("Officer"), coerce=int, validators=[Optional()])
+    action = TextAreaField(_l("Action taken"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
+    remarks = TextAreaField(_l("Remarks"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
+    readers = SelectMultipleField(_l("Named readers (secret letters only)"), coerce=int, validators=[Optional()])
+    files = MultipleFileField(_l("Attachments"))
+
+
+class CorrectionForm(LetterForm):
+    """A correction: the same fields; secrecy, readers and files are not changed here."""
+
+    secrecy = None
+    readers = None
+    files = None
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Why the number is cancelled"), validators=[DataRequired(), Length(max=1000)])
+
+
+class FilesForm(FlaskForm):
+    files = MultipleFileField(_l("Attachments"))

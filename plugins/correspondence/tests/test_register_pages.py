@@ -1,0 +1,104 @@
+"""Register pages: registering through the form, cancelling with a reason, corrections, who may write where."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.db import db
+from plugins.correspondence import services
+from plugins.correspondence.models import Correction, Letter
+
+pytestmark = pytest.mark.khet_plugins("correspondence")
+
+
+def _letters():
+    db.session.expire_all()
+    return list(db.session.scalars(select(Letter).order_by(Letter.id)))
+
+
+def test_clerk_registers_an_incoming_letter_through_the_form(office, login_as):
+    client = login_as(office.registry_clerk)
+    response = client.post("/correspondence/new/incoming/office", data={
+        "subject": "ขอเชิญประชุม", "sender_ref": "ศธ 04002/ว 15", "from_text": "สพฐ.", "urgency": "urgent",
+        "secrecy": "none", "doc_type": "external", "group_id": office.planning.id, "officer_id": 0})
+    assert response.status_code == 302
+    (letter,) = _letters()
+    assert (letter.number, letter.subject, letter.urgency, letter.group_id) == (1, "ขอเชิญประชุม", "urgent", office.planning.id)
+    assert letter.register.kind == "incoming" and letter.register.scope == "office"
+    page = client.get(f"/correspondence/registers/{letter.register_id}?year={letter.year}")
+    assert "ขอเชิญประชุม" in page.get_data(as_text=True)
+
+
+def test_take_an_outgoing_number_shows_the_printed_number(office, login_as):
+    client = login_as(office.registry_clerk)
+    response = client.post("/correspondence/new/outgoing/office", data={
+        "subject": "ส่งรายงาน", "urgency": "normal", "secrecy": "none", "doc_type": "external", "group_id": 0,
+        "officer_id": 0}, follow_redirects=True)
+    assert "ศธ 04183/1" in response.get_data(as_text=True)
+
+
+def test_a_form_without_subject_is_refused_and_takes_no_number(office, login_as):
+    client = login_as(office.registry_clerk)
+    response = client.post("/correspondence/new/incoming/office", data={
+        "subject": "", "urgency": "normal", "secrecy": "none", "doc_type": "external", "group_id": 0, "officer_id": 0})
+    assert response.status_code == 200
+    assert _letters() == []
+
+
+def test_group_clerk_writes_only_in_the_group_register(office, login_as):
+    client = login_as(office.group_clerk)
+    data = {"subject": "บันทึกข้อความ", "urgency": "normal", "secrecy": "none", "doc_type": "internal", "group_id": 0,
+            "officer_id": 0}
+    assert client.post("/correspondence/new/outgoing/office", data=data).status_code == 403
+    assert client.post(f"/correspondence/new/outgoing/group:{office.planning.id}", data=data).status_code == 302
+    (letter,) = _letters()
+    assert letter.register.scope == f"group:{office.planning.id}"
+
+
+def test_reader_cannot_register(office, login_as):
+    client = login_as(office.reader)
+    response = client.post("/correspondence/new/incoming/office", data={
+        "subject": "x", "urgency": "normal", "secrecy": "none", "doc_type": "external", "group_id": 0, "officer_id": 0})
+    assert response.status_code == 403
+    assert _letters() == []
+
+
+def test_cancel_with_reason_through_the_page(office, login_as, letter_fields):
+    letter = services.register_letter(services.register_for("outgoing"), letter_fields(), office.registry_clerk)
+    client = login_as(office.registry_clerk)
+    client.post(f"/correspondence/letters/{letter.id}/cancel", data={"reason": ""})
+    assert not _letters()[0].cancelled
+    client.post(f"/correspondence/letters/{letter.id}/cancel", data={"reason": "พิมพ์ผิด"})
+    (kept,) = _letters()
+    assert kept.cancelled and kept.cancel_reason == "พิมพ์ผิด" and kept.number == 1
+
+
+def test_cancel_without_csrf_changes_nothing(office, login_as, letter_fields):
+    letter = services.register_letter(services.register_for("outgoing"), letter_fields(), office.registry_clerk)
+    response = login_as(office.registry_clerk).post(f"/correspondence/letters/{letter.id}/cancel",
+                                                    data={"reason": "พิมพ์ผิด"}, csrf=False)
+    assert response.status_code in (302, 400)
+    assert not _letters()[0].cancelled
+
+
+def test_correction_through_the_page_is_kept_in_the_history(office, login_as, letter_fields):
+    letter = services.register_letter(services.register_for("incoming"), letter_fields(from_text="สพฐ."),
+                                      office.registry_clerk)
+    client = login_as(office.registry_clerk)
+    client.post(f"/correspondence/letters/{letter.id}/correct", data={
+        "subject": letter.subject, "from_text": "สำนักงานศึกษาธิการภาค", "urgency": "normal", "doc_type": "external",
+        "group_id": 0, "officer_id": 0})
+    (changed,) = _letters()
+    assert changed.from_text == "สำนักงานศึกษาธิการภาค"
+    (correction,) = db.session.scalars(select(Correction))
+    assert correction.changes["from_text"] == ["สพฐ.", "สำนักงานศึกษาธิการภาค"]
+    assert "สพฐ." in client.get(f"/correspondence/letters/{letter.id}").get_data(as_text=True)
+
+
+def test_index_shows_the_places_a_person_works_in(office, login_as, letter_fields):
+    services.register_letter(services.register_for("incoming"), letter_fields(), office.registry_clerk)
+    clerk_page = login_as(office.group_clerk).get("/correspondence/").get_data(as_text=True)
+    assert office.planning.name in clerk_page
+    assert f"/correspondence/new/incoming/group:{office.planning.id}" in clerk_page
+    assert "/correspondence/new/incoming/office" not in clerk_page

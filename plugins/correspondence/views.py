@@ -1,0 +1,211 @@
+"""Pages of the correspondence module, mounted at /correspondence/. Thin: read the form, call a service, show the outcome."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.db import db
+from core.models import Group, Person
+from core.permissions import SIGNED_IN, require
+from core.services import attachments, audit
+from core.services.attachments import UploadPolicy, UploadRejected
+from core.web import paginate
+from plugins.correspondence import services
+from plugins.correspondence.forms import CancelForm, CorrectionForm, FilesForm, LetterForm
+from plugins.correspondence.models import Letter, Register
+from plugins.correspondence.services import DOC_TYPES, KINDS, SECRECIES, URGENCIES, CorrespondenceError
+
+bp = Blueprint("correspondence", __name__, template_folder="templates")
+
+LETTER_POLICY = UploadPolicy(max_count=5, max_bytes=20 * attachments.MiB,
+                             allowed=frozenset({"pdf", "doc", "docx", "xls", "xlsx", "jpg", "gif", "png", "zip", "rar"}))
+SECRET_POLICY = UploadPolicy(max_count=5, max_bytes=20 * attachments.MiB, allowed=LETTER_POLICY.allowed,
+                             audit_downloads=True)
+
+
+@bp.context_processor
+def _helpers():
+    return {"kinds": KINDS, "urgencies": URGENCIES, "secrecies": SECRECIES, "doc_types": DOC_TYPES,
+            "printed_number": services.printed_number, "register_title": services.register_title}
+
+
+def _policy(letter: Letter) -> UploadPolicy:
+    return (SECRET_POLICY if letter.is_secret else LETTER_POLICY).with_office_settings(services.MODULE)
+
+
+def _letter_or_404(letter_id: int) -> Letter:
+    letter = db.session.get(Letter, letter_id)
+    if letter is None:
+        abort(404)
+    return letter
+
+
+def _readable_letter(letter_id: int) -> Letter:
+    """The letter if this person may open it; a secret letter's every view and refusal goes to the audit log."""
+    letter = _letter_or_404(letter_id)
+    allowed = services.may_read(current_user, letter)
+    if letter.is_secret:
+        audit.record("view", services.MODULE, "letter", letter.id, current_user,
+                     f"{letter.register.kind} {letter.number}/{letter.year}", remote_addr=request.remote_addr,
+                     outcome="done" if allowed else "refused")
+        db.session.commit()
+    if not allowed:
+        abort(403)
+    return letter
+
+
+def _fill_choices(form) -> None:
+    form.group_id.choices = [(0, "—")] + [(g.id, g.name) for g in db.session.scalars(
+        select(Group).where(Group.active.is_(True)).order_by(Group.sort_order))]
+    people = [(p.id, p.full_name) for p in db.session.scalars(
+        select(Person).where(Person.active.is_(True)).order_by(Person.first_name, Person.last_name))]
+    form.officer_id.choices = [(0, "—")] + people
+    if getattr(form, "readers", None) is not None:
+        form.readers.choices = people
+
+
+def _fields_from(form) -> services.LetterFields:
+    return services.LetterFields(
+        subject=form.subject.data or "", sender_ref=form.sender_ref.data or "", letter_date=form.letter_date.data,
+        from_text=form.from_text.data or "", to_text=form.to_text.data or "", action=form.action.data or "",
+        remarks=form.remarks.data or "", urgency=form.urgency.data, doc_type=form.doc_type.data,
+        secrecy=form.secrecy.data if getattr(form, "secrecy", None) is not None else "none",
+        group_id=form.group_id.data or None, officer_id=form.officer_id.data or None,
+    )
+
+
+@bp.route("/")
+@require(SIGNED_IN)
+def index():
+    places = services.places_of(current_user)
+    return render_template("correspondence/index.html", places=places, year=services.current_year())
+
+
+@bp.route("/registers/<int:register_id>")
+@require(SIGNED_IN)
+def register(register_id):
+    found = db.session.get(Register, register_id)
+    if found is None:
+        abort(404)
+    if not services.may_list(current_user, found):
+        abort(403)
+    year = request.args.get("year", type=int) or services.current_year()
+    return render_template("correspondence/register.html", register=found, year=year,
+                           may_register=services.may_register(current_user, found),
+                           page=paginate(services.visible_letters(current_user, found, year)))
+
+
+@bp.route("/new/<kind>/<scope>", methods=["GET", "POST"])
+@require(SIGNED_IN)
+def new_letter(kind, scope):
+    try:
+        place = services.place_of_scope(scope)
+    except CorrespondenceError:
+        abort(404)
+    if kind not in KINDS:
+        abort(404)
+    if not services.may_register_in(current_user, kind, place):
+        abort(403)
+    form = LetterForm()
+    _fill_choices(form)
+    if kind == "secret" and request.method == "GET":
+        form.secrecy.data = "secret"
+    if form.validate_on_submit():
+        try:
+            target = services.register_for(kind, **place)
+            letter = services.register_letter(target, _fields_from(form), current_user, commit=False,
+                                              readers=services.people_by_ids(form.readers.data or []),
+                                              remote_addr=request.remote_addr)
+            attachments.save_uploads(form.files.data, ("correspondence", "letter", letter.id), current_user,
+                                     policy=_policy(letter))
+        except CorrespondenceError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        except UploadRejected as refused:
+            db.session.rollback()
+            form.form_errors.extend(refused.messages)
+        else:
+            db.session.commit()
+            flash(_("Registered as number %(number)s.", number=services.printed_number(letter)), "success")
+            return redirect(url_for("correspondence.show", letter_id=letter.id))
+    return render_template("correspondence/letter_form.html", form=form, kind=kind, place=place,
+                           next_number=services.peek_next(kind, scope))
+
+
+@bp.route("/letters/<int:letter_id>")
+@require(SIGNED_IN)
+def show(letter_id):
+    letter = _readable_letter(letter_id)
+    return render_template("correspondence/letter.html", letter=letter,
+                           files=attachments.attachments_of(("correspondence", "letter", letter.id)),
+                           corrections=services.corrections_of(letter),
+                           may_register=services.may_register(current_user, letter.register),
+                           cancel_form=CancelForm(), files_form=FilesForm())
+
+
+@bp.route("/letters/<int:letter_id>/correct", methods=["GET", "POST"])
+@require(SIGNED_IN)
+def correct(letter_id):
+    letter = _readable_letter(letter_id)
+    if not services.may_register(current_user, letter.register):
+        abort(403)
+    form = CorrectionForm(obj=None if request.method == "POST" else letter)
+    _fill_choices(form)
+    if request.method == "GET":
+        form.group_id.data, form.officer_id.data = letter.group_id or 0, letter.officer_id or 0
+    if form.validate_on_submit():
+        values = _fields_from(form)
+        values.secrecy = letter.secrecy
+        try:
+            services.correct_letter(letter, values, current_user, remote_addr=request.remote_addr)
+        except CorrespondenceError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(_("The register line has been corrected; what it said before is kept."), "success")
+            return redirect(url_for("correspondence.show", letter_id=letter.id))
+    return render_template("correspondence/correct.html", form=form, letter=letter)
+
+
+@bp.route("/letters/<int:letter_id>/cancel", methods=["POST"])
+@require(SIGNED_IN)
+def cancel(letter_id):
+    letter = _readable_letter(letter_id)
+    if not services.may_register(current_user, letter.register):
+        abort(403)
+    form = CancelForm()
+    try:
+        if not form.validate_on_submit():
+            raise CorrespondenceError(_("Write why the number is cancelled."))
+        services.cancel_letter(letter, form.reason.data, current_user, remote_addr=request.remote_addr)
+    except CorrespondenceError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        flash(_("Number %(number)s is cancelled; it stays in the register.", number=services.printed_number(letter)),
+              "success")
+    return redirect(url_for("correspondence.show", letter_id=letter.id))
+
+
+@bp.route("/letters/<int:letter_id>/files", methods=["POST"])
+@require(SIGNED_IN)
+def add_files(letter_id):
+    letter = _readable_letter(letter_id)
+    if not services.may_register(current_user, letter.register):
+        abort(403)
+    form = FilesForm()
+    if form.validate_on_submit():
+        try:
+            attachments.save_uploads(form.files.data, ("correspondence", "letter", letter.id), current_user,
+                                     policy=_policy(letter))
+        except UploadRejected as refused:
+            db.session.rollback()
+            for message in refused.messages:
+                flash(message, "danger")
+        else:
+            db.session.commit()
+            flash(_("The files have been attached."), "success")
+    return redirect(url_for("correspondence.show", letter_id=letter.id))

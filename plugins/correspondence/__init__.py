@@ -60,7 +60,10 @@ def permissions():
 
 @hookimpl
 def menu_items(user):
-    return [MenuItem(_l("Registers of letters"), "correspondence.index", section="general", weight=20)]
+    return [
+        MenuItem(_l("Registers of letters"), "correspondence.index", section="general", weight=20),
+        MenuItem(_l("Letters sent to me"), "correspondence.inbox", section="general", weight=21),
+    ]
 
 
 @hookimpl

@@ -51,10 +51,17 @@ def create_demo_letters(rng) -> None:
             subject=subject, sender_ref=ref, letter_date=today - dt.timedelta(days=days_ago + 2), from_text=sender,
             to_text="ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา", urgency=urgency, group_id=rng.choice(list(groups.values())).id,
             action="เสนอ ผอ.สพป. เพื่อโปรดทราบ"), clerk, now=now - dt.timedelta(days=days_ago))
+    sent = []
     for kind, to_text, subject, urgency in OUTGOING:
-        services.register_letter(services.register_for(kind), LetterFields(
+        sent.append(services.register_letter(services.register_for(kind), LetterFields(
             subject=subject, to_text=to_text, from_text="สพป.ชัยนาท (สาธิต)", urgency=urgency, letter_date=today,
-            doc_type="directive" if kind == "order" else "external"), clerk, now=now)
+            doc_type="directive" if kind == "order" else "external"), clerk, now=now))
+    circular = next(letter for letter in sent if letter.register.kind == "circular")
+    services.send_letter(circular, services.Recipients(all_schools=True), clerk)
+    for delivery in services.deliveries_of(circular)[:2]:
+        school_clerk = next((m.person for m in delivery.school.memberships if m.role == "clerk"), None)
+        if school_clerk is not None:
+            services.receive(delivery, school_clerk)
     cancelled = services.register_letter(services.register_for("outgoing"), LetterFields(
         subject="ขอความอนุเคราะห์ใช้สถานที่", to_text="โรงเรียนชัยนาทพิทยาคม"), clerk, now=now)
     services.cancel_letter(cancelled, "ออกเลขซ้ำกับหนังสือฉบับก่อน", clerk)

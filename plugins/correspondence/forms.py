@@ -58,3 +58,7 @@ class SendForm(FlaskForm):
     school_ids = SelectMultipleField(_l("Schools"), coerce=int, validators=[Optional()])
     group_ids = SelectMultipleField(_l("Groups of the office"), coerce=int, validators=[Optional()])
     person_ids = SelectMultipleField(_l("People"), coerce=int, validators=[Optional()])
+
+
+class ForwardForm(FlaskForm):
+    person_id = SelectField(_l("Forward to"), coerce=int)

@@ -363,6 +363,30 @@ def current_year() -> int:
 
 
 
+def forward_secret(letter: Letter, to: Person, by, remote_addr: str | None = None) -> SecretReader | None:
+    """A named reader of a secret letter names one more person to read it (ส่งต่อ); None if already named."""
+    if not letter.is_secret:
+        raise CorrespondenceError(_l("Only secret letters are forwarded by naming readers."))
+    if not may_read(by, letter):
+        audit.record("forward", MODULE, "letter", letter.id, by, to.full_name, remote_addr=remote_addr, outcome="refused")
+        db.session.commit()
+        raise CorrespondenceError(_l("Only the people named on a secret letter may forward it."))
+    if not to.active:
+        raise CorrespondenceError(_l("Choose the person from the office staff."))
+    if db.session.scalar(select(exists().where(SecretReader.letter_id == letter.id, SecretReader.person_id == to.id))):
+        return None
+    reader = SecretReader(letter_id=letter.id, person_id=to.id, named_by_id=by.id)
+    db.session.add(reader)
+    audit.record("forward", MODULE, "letter", letter.id, by, to.full_name, details={"person_id": to.id},
+                 remote_addr=remote_addr)
+    db.session.commit()
+    return reader
+
+
+def readers_of(letter: Letter) -> list[SecretReader]:
+    return list(db.session.scalars(select(SecretReader).where(SecretReader.letter_id == letter.id).order_by(SecretReader.id)))
+
+
 # --- sending and receipt ---------------------------------------------------------
 
 SENDABLE_KINDS = ("outgoing", "circular", "order", "secret")

@@ -14,7 +14,7 @@ from core.services import attachments, audit
 from core.services.attachments import UploadPolicy, UploadRejected
 from core.web import paginate
 from plugins.correspondence import services
-from plugins.correspondence.forms import CancelForm, CorrectionForm, FilesForm, LetterForm, SendForm
+from plugins.correspondence.forms import CancelForm, CorrectionForm, FilesForm, ForwardForm, LetterForm, SendForm
 from plugins.correspondence.models import Delivery, Letter, Register
 from plugins.correspondence.services import DOC_TYPES, KINDS, SECRECIES, URGENCIES, CorrespondenceError
 
@@ -146,6 +146,8 @@ def show(letter_id):
                            may_send=services.may_send(current_user, letter),
                            deliveries=services.deliveries_of(letter) if services.may_register(
                                current_user, letter.register) else [],
+                           readers=services.readers_of(letter) if letter.is_secret else [],
+                           forward_form=_forward_form() if letter.is_secret else None,
                            cancel_form=CancelForm(), files_form=FilesForm())
 
 
@@ -287,3 +289,30 @@ def receive(delivery_id):
         return redirect(url_for("correspondence.inbox"))
     flash(_("Received."), "success")
     return redirect(url_for("correspondence.show", letter_id=found.letter_id))
+
+
+def _forward_form() -> ForwardForm:
+    form = ForwardForm()
+    form.person_id.choices = [(p.id, p.full_name) for p in db.session.scalars(
+        select(Person).where(Person.active.is_(True)).order_by(Person.first_name, Person.last_name))]
+    return form
+
+
+@bp.route("/letters/<int:letter_id>/forward", methods=["POST"])
+@require(SIGNED_IN)
+def forward(letter_id):
+    letter = _letter_or_404(letter_id)
+    form = _forward_form()
+    if not form.validate_on_submit():
+        flash(_("Choose the person from the office staff."), "danger")
+    else:
+        try:
+            services.forward_secret(letter, db.session.get(Person, form.person_id.data), current_user,
+                                    remote_addr=request.remote_addr)
+        except CorrespondenceError as error:
+            flash(str(error), "danger")
+            if not services.may_read(current_user, letter):
+                abort(403)
+        else:
+            flash(_("Forwarded."), "success")
+    return redirect(url_for("correspondence.show", letter_id=letter.id))

@@ -49,6 +49,24 @@ def local_today() -> dt.date:
     return dt.datetime.now(BANGKOK).date()
 
 
+def bangkok_at(day: dt.date, time: dt.time) -> dt.datetime:
+    """``day`` at ``time`` on a Bangkok clock, time-zone aware."""
+    return dt.datetime.combine(day, time, tzinfo=BANGKOK)
+
+
+def to_stored(moment: dt.datetime) -> dt.datetime:
+    """The naive UTC form every timestamp is stored in; a naive input is taken as stored already."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def stored_day_range(first: dt.date, last: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """Stored (naive UTC) start, inclusive, and end, exclusive, of the Bangkok days ``first`` to ``last``."""
+    end_day = (last or first) + dt.timedelta(days=1)
+    return to_stored(bangkok_at(first, dt.time())), to_stored(bangkok_at(end_day, dt.time()))
+
+
 def _as_date(value) -> dt.date:
     if isinstance(value, dt.datetime):
         return to_local(value).date()

@@ -190,3 +190,21 @@ def test_filters_follow_the_english_locale(app):
         assert _render("{{ day|thai_date }}", day=dt.date(2021, 7, 1)) == "1 Jul 2021"
         assert _render("{{ t|thai_time }}", t=dt.datetime(2021, 7, 1, 7, 50)) == "14:50"
 
+
+
+def test_a_bangkok_day_is_stored_from_17_00_utc_the_day_before():
+    import datetime as dt
+
+    from core.calendar import stored_day_range
+
+    assert stored_day_range(dt.date(2026, 1, 2)) == (dt.datetime(2026, 1, 1, 17, 0), dt.datetime(2026, 1, 2, 17, 0))
+    assert stored_day_range(dt.date(2026, 1, 2), dt.date(2026, 1, 3))[1] == dt.datetime(2026, 1, 3, 17, 0)
+
+
+def test_to_stored_turns_aware_times_into_naive_utc_and_leaves_stored_ones():
+    import datetime as dt
+
+    from core.calendar import bangkok_at, to_stored
+
+    assert to_stored(bangkok_at(dt.date(2026, 3, 1), dt.time(9, 30))) == dt.datetime(2026, 3, 1, 2, 30)
+    assert to_stored(dt.datetime(2026, 3, 1, 2, 30)) == dt.datetime(2026, 3, 1, 2, 30)

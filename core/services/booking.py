@@ -29,7 +29,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.calendar import format_datetime, to_local
+from core.calendar import format_datetime, to_local, to_stored
 from core.db import db, utcnow, write_transaction
 from core.services.holidays import DaysOff
 from core.services.locking import lock_or_create
@@ -137,15 +137,9 @@ class SeriesResult:
 
 # --- resources and times ----------------------------------------------------------------
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """Naive UTC, as stored."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return moment
-
 
 def _check_times(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    start, end = _utc(start), _utc(end)
+    start, end = to_stored(start), to_stored(end)
     if end <= start:
         raise BookingError(_l("The end must be after the start."))
     return start, end
@@ -367,7 +361,7 @@ def occurrences(start: dt.datetime, rule: str, until: dt.date | None = None, cou
         found.append(moment)
         if len(found) > MAX_OCCURRENCES:
             raise BookingError(_l("A series may have at most %(limit)s occurrences.", limit=MAX_OCCURRENCES))
-    return [_utc(moment) for moment in found]
+    return [to_stored(moment) for moment in found]
 
 
 def reserve_series(
@@ -442,5 +436,5 @@ def cancel_series(recurrence_id: str, by, reason: str = "", from_time: dt.dateti
     """Cancel the pending and confirmed reservations of a series (those starting at ``from_time`` or later)."""
     query = select(Reservation).where(Reservation.recurrence_id == recurrence_id, Reservation.status.in_((PENDING, CONFIRMED)))
     if from_time is not None:
-        query = query.where(Reservation.starts_at >= _utc(from_time))
+        query = query.where(Reservation.starts_at >= to_stored(from_time))
     return [cancel(reservation, by, reason) for reservation in db.session.scalars(query).all()]

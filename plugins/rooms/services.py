@@ -26,6 +26,8 @@ from sqlalchemy.orm import lazyload
 
 from core import calendar
 from core.calendar import BANGKOK
+from core.calendar import bangkok_at as at  # noqa: F401  (rooms' pages and demo say services.at)
+from core.calendar import stored_day_range as day_range  # noqa: F401
 from core.db import db, utcnow, write_transaction
 from core.models import Group, GroupMembership, Person
 from core.permissions import has_permission
@@ -148,19 +150,9 @@ def as_bangkok(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=BANGKOK) if moment.tzinfo is None else moment.astimezone(BANGKOK)
 
 
-def at(day: dt.date, time: dt.time) -> dt.datetime:
-    """Bangkok ``day`` at ``time``, aware."""
-    return dt.datetime.combine(day, time, tzinfo=BANGKOK)
-
-
 def utc(moment: dt.datetime) -> dt.datetime:
     """Naive UTC, as stored."""
     return as_bangkok(moment).astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
-def day_range(first: dt.date, last: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """Stored (naive UTC) start and end of the Bangkok days ``first`` to ``last`` inclusive."""
-    return utc(at(first, dt.time())), utc(at((last or first) + dt.timedelta(days=1), dt.time()))
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:

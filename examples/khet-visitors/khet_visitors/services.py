@@ -12,7 +12,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from core.calendar import BANGKOK, local_today, to_local
+from core.calendar import bangkok_at, local_today, stored_day_range, to_local, to_stored
 from core.db import db, utcnow
 from core.models import GroupMembership, Person
 from core.plugin_api import SearchResult
@@ -28,8 +28,7 @@ class VisitError(ValueError):
 
 def day_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The naive-UTC start (inclusive) and end (exclusive) of one Bangkok calendar day."""
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=BANGKOK).astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return start, start + dt.timedelta(days=1)
+    return stored_day_range(day)
 
 
 def visits_on(day: dt.date):
@@ -63,8 +62,7 @@ def office_staff():
 def arrival_today(time_of_day: dt.time, now: dt.datetime | None = None) -> dt.datetime:
     """Today's date (in Bangkok) at the given local time, as naive UTC: for arrivals recorded late."""
     today = to_local(now or utcnow()).date()
-    local = dt.datetime.combine(today, time_of_day, tzinfo=BANGKOK)
-    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return to_stored(bangkok_at(today, time_of_day))
 
 
 def record_arrival(

@@ -129,7 +129,6 @@ def _terminal_locale(app) -> str:
 
 def _check_database(schema: bool) -> None:
     """Connect once, so an unreachable server is one clear line; with ``schema``, require migrated tables."""
-    from core import migrate
     from core.db import db
 
     try:

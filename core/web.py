@@ -128,3 +128,25 @@ def paginate(statement, per_page: int | None = None) -> Page:
     page = min(page, max(1, math.ceil(total / per_page)))
     items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=list(items), page=page, per_page=per_page, total=total)
+
+
+def attach_from_form(files, owner, person, policy, saved_message) -> bool:
+    """Add uploaded files to an existing record from a form post.
+
+    All files or none: a refusal rolls back and flashes why each file was
+    refused; success commits and flashes ``saved_message``.
+    """
+    from flask import flash
+
+    from core.services import attachments
+
+    try:
+        attachments.save_uploads(files, owner, person, policy=policy)
+    except attachments.UploadRejected as refused:
+        db.session.rollback()
+        for message in refused.messages:
+            flash(message, "danger")
+        return False
+    db.session.commit()
+    flash(saved_message, "success")
+    return True

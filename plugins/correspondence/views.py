@@ -12,7 +12,7 @@ from core.models import Group, Person, School, SchoolList, SchoolNetwork
 from core.permissions import SIGNED_IN, require
 from core.services import attachments, audit
 from core.services.attachments import UploadPolicy, UploadRejected
-from core.web import paginate
+from core.web import attach_from_form, paginate
 from plugins.correspondence import services
 from plugins.correspondence.forms import CancelForm, CorrectionForm, FilesForm, ForwardForm, LetterForm, SendForm
 from plugins.correspondence.models import Delivery, Letter, Register
@@ -203,16 +203,8 @@ def add_files(letter_id):
         abort(403)
     form = FilesForm()
     if form.validate_on_submit():
-        try:
-            attachments.save_uploads(form.files.data, ("correspondence", "letter", letter.id), current_user,
-                                     policy=_policy(letter))
-        except UploadRejected as refused:
-            db.session.rollback()
-            for message in refused.messages:
-                flash(message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The files have been attached."), "success")
+        attach_from_form(form.files.data, ("correspondence", "letter", letter.id), current_user, _policy(letter),
+                         _("The files have been attached."))
     return redirect(url_for("correspondence.show", letter_id=letter.id))
 
 

@@ -37,7 +37,7 @@ from core.services.approvals import ApprovalError, ApprovalRequest, Step
 from core.services.booking import CONFIRMED, PENDING, BookingResource, Reservation
 from core.settings import get_settings
 from plugins.rooms.models import (
-    RESOURCE_KIND, BlockedPeriod, Booking, FeedToken, Room, RoomEquipment, SlotWatch, booking_groups, room_groups,
+    RESOURCE_KIND, BlockedPeriod, Booking, FeedToken, Room, RoomEquipment, SlotWatch, room_groups,
     room_people,
 )
 

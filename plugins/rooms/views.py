@@ -16,8 +16,8 @@ from core.models import Group, GroupMembership, Person
 from core.permissions import PUBLIC, SIGNED_IN, require
 from core.plugins import registry
 from core.services import attachments
-from core.services.attachments import UploadPolicy, UploadRejected
-from core.web import paginate
+from core.services.attachments import UploadPolicy
+from core.web import attach_from_form, paginate
 from plugins.rooms import services
 from plugins.rooms.forms import BlockForm, BookingForm, FindForm, PhotosForm, ReasonForm, RoomForm
 from plugins.rooms.models import BlockedPeriod, Booking, Room
@@ -446,15 +446,8 @@ def add_photos(room_id):
     room = _room_or_404(room_id, include_inactive=True)
     form = PhotosForm()
     if form.validate_on_submit():
-        try:
-            attachments.save_uploads(form.photos.data, ("rooms", "room", room.id), current_user, PHOTO_POLICY)
-        except UploadRejected as refused:
-            db.session.rollback()
-            for message in refused.messages:
-                flash(message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The photos have been added."), "success")
+        attach_from_form(form.photos.data, ("rooms", "room", room.id), current_user, PHOTO_POLICY,
+                         _("The photos have been added."))
     return redirect(url_for("rooms.edit_room", room_id=room.id))
 
 

@@ -122,3 +122,13 @@ def save_results(name: str, data: dict, folder: Path | None = None) -> Path:
     path = folder / f"{name}-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
+
+
+def run_bench(parse_args, run, report, argv=None) -> int:
+    """What every bench's ``main`` does: read options, warn on a busy machine, run, print the table, save."""
+    options = parse_args(argv)
+    warn_if_busy()
+    data, path = run(options)
+    print(report(data["results"]))
+    print(f"saved {path}")
+    return 0

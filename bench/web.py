@@ -385,12 +385,7 @@ def run(options: argparse.Namespace) -> tuple[dict, Path]:
 
 
 def main(argv=None) -> int:
-    options = parse_args(argv)
-    harness.warn_if_busy()
-    data, path = run(options)
-    print(report(data["results"]))
-    print(f"saved {path}")
-    return 0
+    return harness.run_bench(parse_args, run, report, argv)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select, update
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, selectinload
 
 from core import calendar
 from core.calendar import BANGKOK
@@ -1035,7 +1035,8 @@ def find_rooms(person, day: dt.date, start_time: dt.time, end_time: dt.time, cap
         query = query.where(Room.capacity >= capacity)
     for code in equipment or ():
         query = query.where(Room.id.in_(select(RoomEquipment.room_id).where(RoomEquipment.code == code)))
-    rooms = list(db.session.scalars(query))
+    # The results list each room's equipment: load it with the rooms, not one query per room.
+    rooms = list(db.session.scalars(query.options(selectinload(Room.equipment_rows))))
     start, end = at(day, start_time), at(day, end_time)
     if end <= start:
         raise RoomError(_l("The meeting must end after it starts."))

@@ -38,9 +38,10 @@ def blueprints():
 
 @hookimpl
 def model_classes():
-    from plugins.correspondence.models import Correction, Delivery, Letter, Register, SecretReader
+    from plugins.correspondence import models
 
-    return [Register, Letter, Correction, Delivery, SecretReader]
+    return [models.Register, models.Letter, models.Correction, models.Delivery, models.SecretReader, models.Route,
+            models.Assignment, models.LetterCode, models.RecipientList, models.DestructionList, models.DestructionItem]
 
 
 @hookimpl
@@ -77,6 +78,20 @@ def attachment_access(user, attachment):
         return None
     letter = db.session.get(Letter, attachment.record_id)
     return letter is not None and services.may_read(user, letter)
+
+
+@hookimpl
+def dashboard_cards(user):
+    from plugins.correspondence.services.dashboard import cards_for
+
+    return cards_for(user)
+
+
+@hookimpl
+def search(user, query, limit):
+    from plugins.correspondence.services.search import search_results
+
+    return search_results(user, query, limit)
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from core.calendar import local_today
 from core.db import db, utcnow
 from core.models import Grant, Group, Person, School
 from plugins.correspondence import services
-from plugins.correspondence.services import LetterFields
+from plugins.correspondence.services import LetterFields, inbox, sending
 
 INCOMING = (
     ("ศธ 04002/ว 1520", "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน", "การประชุมผู้บริหารสถานศึกษา ประจำปี", "most_urgent"),
@@ -57,11 +57,11 @@ def create_demo_letters(rng) -> None:
             subject=subject, to_text=to_text, from_text="สพป.ชัยนาท (สาธิต)", urgency=urgency, letter_date=today,
             doc_type="directive" if kind == "order" else "external"), clerk, now=now))
     circular = next(letter for letter in sent if letter.register.kind == "circular")
-    services.send_letter(circular, services.Recipients(all_schools=True), clerk)
-    for delivery in services.deliveries_of(circular)[:2]:
+    sending.send_letter(circular, sending.Recipients(all_schools=True), clerk)
+    for delivery in sending.deliveries_of(circular)[:2]:
         school_clerk = next((m.person for m in delivery.school.memberships if m.role == "clerk"), None)
         if school_clerk is not None:
-            services.receive(delivery, school_clerk)
+            inbox.receive(delivery, school_clerk)
     cancelled = services.register_letter(services.register_for("outgoing"), LetterFields(
         subject="ขอความอนุเคราะห์ใช้สถานที่", to_text="โรงเรียนชัยนาทพิทยาคม"), clerk, now=now)
     services.cancel_letter(cancelled, "ออกเลขซ้ำกับหนังสือฉบับก่อน", clerk)

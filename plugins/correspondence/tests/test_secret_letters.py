@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from core.db import db
-from core.services import attachments, audit
+from core.services import attachments
 from core.services.audit import AuditEntry
 from plugins.correspondence import services
 from plugins.correspondence.models import SecretReader
-from plugins.correspondence.services import CorrespondenceError, Recipients
+from plugins.correspondence.services import CorrespondenceError, inbox, sending
+from plugins.correspondence.services.sending import Recipients
 
 pytestmark = pytest.mark.khet_plugins("correspondence")
 
@@ -114,9 +115,9 @@ def test_secret_letter_goes_only_to_named_people_and_their_inbox(office, secret,
     clerk = make_person()
     school = make_school(clerks=[clerk])
     with pytest.raises(CorrespondenceError, match="named people"):
-        services.send_letter(secret, Recipients(school_ids=[school.id]), office.registry_clerk)
+        sending.send_letter(secret, Recipients(school_ids=[school.id]), office.registry_clerk)
     db.session.rollback()
-    services.send_letter(secret, Recipients(person_ids=[office.reader.id]), office.registry_clerk)
-    assert [d.letter_id for d in db.session.scalars(services.inbox_of(office.reader))] == [secret.id]
-    assert db.session.scalars(services.inbox_of(office.outsider)).all() == []
+    sending.send_letter(secret, Recipients(person_ids=[office.reader.id]), office.registry_clerk)
+    assert [d.letter_id for d in db.session.scalars(inbox.inbox_of(office.reader))] == [secret.id]
+    assert db.session.scalars(inbox.inbox_of(office.outsider)).all() == []
     assert services.may_read(office.reader, secret) and not services.may_read(office.outsider, secret)

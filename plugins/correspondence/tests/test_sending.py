@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from core.db import db
 from plugins.correspondence import services
 from plugins.correspondence.models import Delivery, Letter
-from plugins.correspondence.services import CorrespondenceError, Recipients
+from plugins.correspondence.services import CorrespondenceError, inbox, sending
+from plugins.correspondence.services.sending import Recipients
 
 pytestmark = pytest.mark.khet_plugins("correspondence")
 
@@ -42,16 +43,16 @@ def circular(office, grant, letter_fields):
 
 def test_office_sends_to_thirty_schools_two_receive_and_the_sender_sees_exactly_those(
         office, schools, circular, login_as):
-    services.send_letter(circular, Recipients(all_schools=True), office.registry_clerk, now=SENT)
+    sending.send_letter(circular, Recipients(all_schools=True), office.registry_clerk, now=SENT)
     assert db.session.scalar(select(func.count()).select_from(Delivery)) == 30  # the closed school gets nothing
     first, second = schools[3], schools[17]
     received_times = {first.id: dt.datetime(2026, 7, 1, 2, 57, 26), second.id: dt.datetime(2026, 7, 2, 1, 5)}
     for school in (first, second):
         delivery = db.session.scalar(select(Delivery).where(Delivery.school_id == school.id))
-        services.receive(delivery, _clerk_of(school), now=received_times[school.id])
+        inbox.receive(delivery, _clerk_of(school), now=received_times[school.id])
 
     db.session.expire_all()
-    received = {d.school_id: (d.received_at, d.received_by_id) for d in services.deliveries_of(circular) if d.received_at}
+    received = {d.school_id: (d.received_at, d.received_by_id) for d in sending.deliveries_of(circular) if d.received_at}
     assert received == {first.id: (received_times[first.id], _clerk_of(first).id),
                         second.id: (received_times[second.id], _clerk_of(second).id)}
 
@@ -63,9 +64,9 @@ def test_office_sends_to_thirty_schools_two_receive_and_the_sender_sees_exactly_
 
 
 def test_receipt_writes_the_letter_in_the_school_incoming_register(office, schools, circular):
-    services.send_letter(circular, Recipients(school_ids=[schools[0].id]), office.registry_clerk, now=SENT)
-    (delivery,) = services.deliveries_of(circular)
-    services.receive(delivery, _clerk_of(schools[0]))
+    sending.send_letter(circular, Recipients(school_ids=[schools[0].id]), office.registry_clerk, now=SENT)
+    (delivery,) = sending.deliveries_of(circular)
+    inbox.receive(delivery, _clerk_of(schools[0]))
     line = db.session.get(Letter, delivery.incoming_letter_id)
     assert line.register.kind == "incoming" and line.register.school_id == schools[0].id
     assert (line.number, line.sender_ref, line.subject) == (1, "ศธ 04183/ว 1", circular.subject)
@@ -73,29 +74,29 @@ def test_receipt_writes_the_letter_in_the_school_incoming_register(office, schoo
 
 
 def test_second_receipt_changes_nothing(office, schools, circular):
-    services.send_letter(circular, Recipients(school_ids=[schools[0].id]), office.registry_clerk, now=SENT)
-    (delivery,) = services.deliveries_of(circular)
+    sending.send_letter(circular, Recipients(school_ids=[schools[0].id]), office.registry_clerk, now=SENT)
+    (delivery,) = sending.deliveries_of(circular)
     first_clerk = _clerk_of(schools[0])
-    services.receive(delivery, first_clerk, now=SENT + dt.timedelta(hours=1))
-    services.receive(delivery, first_clerk, now=SENT + dt.timedelta(hours=5))
+    inbox.receive(delivery, first_clerk, now=SENT + dt.timedelta(hours=1))
+    inbox.receive(delivery, first_clerk, now=SENT + dt.timedelta(hours=5))
     db.session.expire_all()
     assert db.session.get(Delivery, delivery.id).received_at == SENT + dt.timedelta(hours=1)
     assert db.session.scalar(select(func.count()).select_from(Letter).where(Letter.source_letter_id == circular.id)) == 1
 
 
 def test_a_clerk_of_another_school_cannot_receive(office, schools, circular):
-    services.send_letter(circular, Recipients(school_ids=[schools[0].id]), office.registry_clerk, now=SENT)
-    (delivery,) = services.deliveries_of(circular)
+    sending.send_letter(circular, Recipients(school_ids=[schools[0].id]), office.registry_clerk, now=SENT)
+    (delivery,) = sending.deliveries_of(circular)
     with pytest.raises(CorrespondenceError):
-        services.receive(delivery, _clerk_of(schools[1]))
+        inbox.receive(delivery, _clerk_of(schools[1]))
     db.session.rollback()
     assert db.session.get(Delivery, delivery.id).received_at is None
 
 
 def test_each_school_inbox_holds_only_its_own_letters(office, schools, circular, login_as):
-    services.send_letter(circular, Recipients(school_ids=[schools[0].id, schools[1].id]), office.registry_clerk, now=SENT)
-    assert len(db.session.scalars(services.inbox_of(_clerk_of(schools[0]))).all()) == 1
-    assert db.session.scalars(services.inbox_of(_clerk_of(schools[2]))).all() == []
+    sending.send_letter(circular, Recipients(school_ids=[schools[0].id, schools[1].id]), office.registry_clerk, now=SENT)
+    assert len(db.session.scalars(inbox.inbox_of(_clerk_of(schools[0]))).all()) == 1
+    assert db.session.scalars(inbox.inbox_of(_clerk_of(schools[2]))).all() == []
     other_delivery = db.session.scalar(select(Delivery).where(Delivery.school_id == schools[1].id))
     client = login_as(_clerk_of(schools[0]))
     assert circular.subject in client.get("/correspondence/inbox").get_data(as_text=True)
@@ -105,8 +106,8 @@ def test_each_school_inbox_holds_only_its_own_letters(office, schools, circular,
 
 
 def test_receiving_through_the_page_opens_the_letter(office, schools, circular, login_as):
-    services.send_letter(circular, Recipients(school_ids=[schools[0].id]), office.registry_clerk, now=SENT)
-    (delivery,) = services.deliveries_of(circular)
+    sending.send_letter(circular, Recipients(school_ids=[schools[0].id]), office.registry_clerk, now=SENT)
+    (delivery,) = sending.deliveries_of(circular)
     client = login_as(_clerk_of(schools[0]))
     assert client.get(f"/correspondence/letters/{circular.id}").status_code == 403  # not received yet
     assert client.post(f"/correspondence/deliveries/{delivery.id}/receive").status_code == 302
@@ -129,7 +130,7 @@ def test_sending_through_the_page_to_a_network_a_group_and_a_person(office, scho
         "network_ids": [network.id], "school_ids": [schools[0].id, schools[10].id], "group_ids": [office.planning.id],
         "person_ids": [office.reader.id]})
     assert response.status_code == 302
-    deliveries = services.deliveries_of(circular)
+    deliveries = sending.deliveries_of(circular)
     assert sorted(d.school_id for d in deliveries if d.school_id) == sorted(s.id for s in schools[:4] + [schools[10]])
     assert [d.group_id for d in deliveries if d.group_id] == [office.planning.id]
     assert [d.person_id for d in deliveries if d.person_id] == [office.reader.id]
@@ -140,7 +141,7 @@ def test_sending_to_nobody_or_a_cancelled_number_is_refused(office, schools, cir
     assert client.post(f"/correspondence/letters/{circular.id}/send", data={}).status_code == 200
     services.cancel_letter(circular, "ยกเลิก", office.registry_clerk)
     with pytest.raises(CorrespondenceError):
-        services.send_letter(circular, Recipients(all_schools=True), office.registry_clerk)
+        sending.send_letter(circular, Recipients(all_schools=True), office.registry_clerk)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Delivery)) == 0
 

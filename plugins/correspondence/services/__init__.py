@@ -10,13 +10,12 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core.calendar import local_today
 from core.db import db, utcnow
 from core.models import Group, Office, Person, School
-from core.models.org import school_list_members
 from core.permissions import permission_scope
 from core.services import audit, numbers
 from plugins.correspondence.models import Correction, Delivery, Letter, Register, SecretReader
@@ -233,6 +232,31 @@ def peek_next(kind: str, scope: str) -> int:
     return numbers.peek_next(f"{MODULE}.{kind}", scope, local_today())
 
 
+def _delivered_to(person):
+    """SQL condition: a delivery addressed to this person, their group (as its clerk) or a school they clerk for."""
+    group_ids = [m.group_id for m in person.group_memberships]
+    register_scope = permission_scope(person, "correspondence.register")
+    if not register_scope.everywhere:
+        group_ids = [g for g in group_ids if g in register_scope.group_ids]
+    conditions = [Delivery.person_id == person.id]
+    if group_ids:
+        conditions.append(Delivery.group_id.in_(group_ids))
+    clerked = school_ids_clerked_by(person)
+    if clerked:
+        conditions.append(Delivery.school_id.in_(clerked))
+    return or_(*conditions)
+
+
+def may_receive(person, delivery: Delivery) -> bool:
+    return db.session.scalar(select(exists().where(Delivery.id == delivery.id, _delivered_to(person)))) is True
+
+
+def is_recipient(person, letter: Letter) -> bool:
+    """Received by this person, their group or their school: they may read it (a secret one only if named)."""
+    return db.session.scalar(select(exists().where(
+        Delivery.letter_id == letter.id, Delivery.received_at.is_not(None), _delivered_to(person)))) is True
+
+
 # --- registering, cancelling, correcting -----------------------------------------
 
 
@@ -361,8 +385,6 @@ def current_year() -> int:
     return numbers.year_of(local_today())
 
 
-
-
 def forward_secret(letter: Letter, to: Person, by, remote_addr: str | None = None) -> SecretReader | None:
     """A named reader of a secret letter names one more person to read it (ส่งต่อ); None if already named."""
     if not letter.is_secret:
@@ -385,159 +407,3 @@ def forward_secret(letter: Letter, to: Person, by, remote_addr: str | None = Non
 
 def readers_of(letter: Letter) -> list[SecretReader]:
     return list(db.session.scalars(select(SecretReader).where(SecretReader.letter_id == letter.id).order_by(SecretReader.id)))
-
-
-# --- sending and receipt ---------------------------------------------------------
-
-SENDABLE_KINDS = ("outgoing", "circular", "order", "secret")
-
-
-@dataclass
-class Recipients:
-    """Who a letter is sent to: all active schools, networks, saved lists, picked schools, groups, named people."""
-
-    all_schools: bool = False
-    network_ids: list = field(default_factory=list)
-    school_list_ids: list = field(default_factory=list)
-    school_ids: list = field(default_factory=list)
-    group_ids: list = field(default_factory=list)
-    person_ids: list = field(default_factory=list)
-
-    def schools(self) -> list[School]:
-        """Every active school named by any of the ways, once each."""
-        conditions = []
-        if self.all_schools:
-            conditions.append(School.active.is_(True))
-        if self.network_ids:
-            conditions.append(School.network_id.in_(self.network_ids))
-        if self.school_ids:
-            conditions.append(School.id.in_(self.school_ids))
-        if self.school_list_ids:
-            conditions.append(School.id.in_(select(school_list_members.c.school_id).where(
-                school_list_members.c.list_id.in_(self.school_list_ids))))
-        if not conditions:
-            return []
-        return list(db.session.scalars(select(School).where(School.active.is_(True), or_(*conditions)).order_by(School.id)))
-
-    def groups(self) -> list[Group]:
-        return list(db.session.scalars(select(Group).where(Group.id.in_(self.group_ids), Group.active.is_(True)))) \
-            if self.group_ids else []
-
-    def people(self) -> list[Person]:
-        return people_by_ids(self.person_ids)
-
-
-def may_send(person, letter: Letter) -> bool:
-    return (letter.register.kind in SENDABLE_KINDS and not letter.cancelled and person.can("correspondence.send")
-            and may_register(person, letter.register))
-
-
-def send_letter(letter: Letter, recipients: Recipients, by, *, now: dt.datetime | None = None,
-                remote_addr: str | None = None) -> list[Delivery]:
-    """Send a registered letter: one delivery per recipient, all in one transaction; a recipient is never sent it twice.
-
-    A secret letter goes only to named people, who become its readers.
-    """
-    if letter.cancelled:
-        raise CorrespondenceError(_l("A cancelled number cannot be sent."))
-    if letter.register.kind not in SENDABLE_KINDS:
-        raise CorrespondenceError(_l("Only letters of the outgoing, circulars, orders and secret registers are sent."))
-    schools, groups, people = recipients.schools(), recipients.groups(), recipients.people()
-    if letter.is_secret and (schools or groups):
-        raise CorrespondenceError(_l("A secret letter is sent only to named people."))
-    if not (schools or groups or people):
-        raise CorrespondenceError(_l("Choose who receives the letter."))
-    now = now or utcnow()
-    already = {(d.school_id, d.group_id, d.person_id) for d in deliveries_of(letter)}
-    made = []
-    for target in [(s.id, None, None) for s in schools] + [(None, g.id, None) for g in groups] + [
-            (None, None, p.id) for p in people]:
-        if target in already:
-            continue
-        made.append(Delivery(letter_id=letter.id, school_id=target[0], group_id=target[1], person_id=target[2], sent_at=now))
-    db.session.add_all(made)
-    if letter.is_secret:
-        readers = {r.person_id for r in db.session.scalars(select(SecretReader).where(SecretReader.letter_id == letter.id))}
-        db.session.add_all(SecretReader(letter_id=letter.id, person_id=p.id, named_by_id=by.id)
-                           for p in people if p.id not in readers)
-    audit.record("send", MODULE, "letter", letter.id, by, f"{len(made)} recipient(s)",
-                 details={"schools": len(schools), "groups": len(groups), "people": len(people)}, remote_addr=remote_addr)
-    db.session.commit()
-    return made
-
-
-def deliveries_of(letter: Letter) -> list[Delivery]:
-    """The letter's recipients with their receipt, schools first: what the sender watches."""
-    return list(db.session.scalars(select(Delivery).where(Delivery.letter_id == letter.id)
-                                   .order_by(Delivery.school_id.is_(None), Delivery.group_id.is_(None), Delivery.id)))
-
-
-def _delivered_to(person):
-    """SQL condition: a delivery addressed to this person, their group (as its clerk) or a school they clerk for."""
-    group_ids = [m.group_id for m in person.group_memberships]
-    register_scope = permission_scope(person, "correspondence.register")
-    if not register_scope.everywhere:
-        group_ids = [g for g in group_ids if g in register_scope.group_ids]
-    conditions = [Delivery.person_id == person.id]
-    if group_ids:
-        conditions.append(Delivery.group_id.in_(group_ids))
-    clerked = school_ids_clerked_by(person)
-    if clerked:
-        conditions.append(Delivery.school_id.in_(clerked))
-    return or_(*conditions)
-
-
-def inbox_of(person):
-    """Letters sent to this person, their group or their school, newest first; secret ones only to named people."""
-    return (select(Delivery).join(Letter, Letter.id == Delivery.letter_id)
-            .where(_delivered_to(person), Letter.cancelled_at.is_(None),
-                   or_(Letter.secrecy == "none", _named_reader(person.id)))
-            .order_by(Delivery.sent_at.desc(), Delivery.id.desc()))
-
-
-def may_receive(person, delivery: Delivery) -> bool:
-    return db.session.scalar(select(exists().where(Delivery.id == delivery.id, _delivered_to(person)))) is True
-
-
-def is_recipient(person, letter: Letter) -> bool:
-    """Received by this person, their group or their school: they may read it (a secret one only if named)."""
-    return db.session.scalar(select(exists().where(
-        Delivery.letter_id == letter.id, Delivery.received_at.is_not(None), _delivered_to(person)))) is True
-
-
-def receive(delivery: Delivery, by, *, now: dt.datetime | None = None, remote_addr: str | None = None) -> Delivery:
-    """Receive a letter: the first receipt records who and when, and writes it in the school's or group's incoming register.
-
-    Two clerks pressing at once: the conditional update lets exactly one of them record it.
-    """
-    if not may_receive(by, delivery):
-        raise CorrespondenceError(_l("This letter was not sent to you."))
-    now = now or utcnow()
-    claimed = db.session.execute(update(Delivery).where(Delivery.id == delivery.id, Delivery.received_at.is_(None))
-                                 .values(received_at=now, received_by_id=by.id)).rowcount
-    if claimed != 1:
-        db.session.rollback()
-        db.session.refresh(delivery)
-        return delivery
-    source = delivery.letter
-    if delivery.school is not None or delivery.group is not None:
-        register = register_for("incoming", group=delivery.group, school=delivery.school)
-        line = register_letter(register, LetterFields(
-            subject=source.subject, sender_ref=printed_number(source), letter_date=source.letter_date,
-            from_text=_sender_name(source), to_text=(delivery.school or delivery.group).name, urgency=source.urgency,
-            doc_type=source.doc_type), by, now=now, source_letter=source, commit=False, remote_addr=remote_addr)
-        db.session.execute(update(Delivery).where(Delivery.id == delivery.id).values(incoming_letter_id=line.id))
-    audit.record("receive", MODULE, "letter", source.id, by, (delivery.school or delivery.group or by).__str__(),
-                 remote_addr=remote_addr)
-    db.session.commit()
-    db.session.refresh(delivery)
-    return delivery
-
-
-def _sender_name(letter: Letter) -> str:
-    register = letter.register
-    if register.school is not None:
-        return register.school.name
-    office = Office.current()
-    office_name = (office.short_name or office.name) if office else ""
-    return f"{office_name} {register.group.name}".strip() if register.group else office_name

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from core.db import db
-from core.models import Group, Person, School, SchoolList, SchoolNetwork
+from core.models import Group, Person
 from core.permissions import SIGNED_IN, require
 from core.services import attachments, audit
 from core.services.attachments import UploadPolicy, UploadRejected
 from core.web import attach_from_form, paginate
 from plugins.correspondence import services
-from plugins.correspondence.forms import CancelForm, CorrectionForm, FilesForm, ForwardForm, LetterForm, SendForm
-from plugins.correspondence.models import Delivery, Letter, Register
+from plugins.correspondence.forms import CancelForm, CorrectionForm, FilesForm, ForwardForm, LetterForm
+from plugins.correspondence.models import Letter, Register
 from plugins.correspondence.services import DOC_TYPES, KINDS, SECRECIES, URGENCIES, CorrespondenceError
+from plugins.correspondence.services import sending as sending_rules
 
-bp = Blueprint("correspondence", __name__, template_folder="templates")
+bp = Blueprint("correspondence", __name__, template_folder=Path(__file__).parent.parent / "templates")
 
 LETTER_POLICY = UploadPolicy(max_count=5, max_bytes=20 * attachments.MiB,
                              allowed=frozenset({"pdf", "doc", "docx", "xls", "xlsx", "jpg", "gif", "png", "zip", "rar"}))
@@ -143,8 +146,8 @@ def show(letter_id):
                            files=attachments.attachments_of(("correspondence", "letter", letter.id)),
                            corrections=services.corrections_of(letter),
                            may_register=services.may_register(current_user, letter.register),
-                           may_send=services.may_send(current_user, letter),
-                           deliveries=services.deliveries_of(letter) if services.may_register(
+                           may_send=sending_rules.may_send(current_user, letter),
+                           deliveries=sending_rules.deliveries_of(letter) if services.may_register(
                                current_user, letter.register) else [],
                            readers=services.readers_of(letter) if letter.is_secret else [],
                            forward_form=_forward_form() if letter.is_secret else None,
@@ -208,81 +211,6 @@ def add_files(letter_id):
     return redirect(url_for("correspondence.show", letter_id=letter.id))
 
 
-def _send_choices(form: SendForm) -> None:
-    form.network_ids.choices = [(n.id, n.name) for n in db.session.scalars(select(SchoolNetwork).order_by(SchoolNetwork.name))]
-    form.school_list_ids.choices = [(sl.id, sl.name) for sl in db.session.scalars(
-        select(SchoolList).where(SchoolList.shared.is_(True) | (SchoolList.owner_id == current_user.id))
-        .order_by(SchoolList.name))]
-    form.school_ids.choices = [(s.id, s.name) for s in db.session.scalars(
-        select(School).where(School.active.is_(True)).order_by(School.name))]
-    form.group_ids.choices = [(g.id, g.name) for g in db.session.scalars(
-        select(Group).where(Group.active.is_(True)).order_by(Group.sort_order))]
-    form.person_ids.choices = [(p.id, p.full_name) for p in db.session.scalars(
-        select(Person).where(Person.active.is_(True)).order_by(Person.first_name, Person.last_name))]
-
-
-@bp.route("/letters/<int:letter_id>/send", methods=["GET", "POST"])
-@require("correspondence.send")
-def send(letter_id):
-    letter = _readable_letter(letter_id)
-    if not services.may_send(current_user, letter):
-        abort(403)
-    form = SendForm()
-    _send_choices(form)
-    if form.validate_on_submit():
-        recipients = services.Recipients(
-            all_schools=form.all_schools.data, network_ids=form.network_ids.data, school_list_ids=form.school_list_ids.data,
-            school_ids=form.school_ids.data, group_ids=form.group_ids.data, person_ids=form.person_ids.data)
-        try:
-            made = services.send_letter(letter, recipients, current_user, remote_addr=request.remote_addr)
-        except CorrespondenceError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            flash(_("Sent to %(count)s new recipient(s).", count=len(made)), "success")
-            return redirect(url_for("correspondence.show", letter_id=letter.id))
-    return render_template("correspondence/send.html", form=form, letter=letter)
-
-
-@bp.route("/inbox")
-@require(SIGNED_IN)
-def inbox():
-    return render_template("correspondence/inbox.html", page=paginate(services.inbox_of(current_user)))
-
-
-def _delivery_for_me(delivery_id: int) -> Delivery:
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None:
-        abort(404)
-    if not services.may_receive(current_user, delivery) or (
-            delivery.letter.is_secret and not services.may_read(current_user, delivery.letter)):
-        abort(403)
-    return delivery
-
-
-@bp.route("/deliveries/<int:delivery_id>")
-@require(SIGNED_IN)
-def delivery(delivery_id):
-    found = _delivery_for_me(delivery_id)
-    if found.received_at is not None:
-        return redirect(url_for("correspondence.show", letter_id=found.letter_id))
-    return render_template("correspondence/delivery.html", delivery=found, letter=found.letter)
-
-
-@bp.route("/deliveries/<int:delivery_id>/receive", methods=["POST"])
-@require(SIGNED_IN)
-def receive(delivery_id):
-    found = _delivery_for_me(delivery_id)
-    try:
-        services.receive(found, current_user, remote_addr=request.remote_addr)
-    except CorrespondenceError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return redirect(url_for("correspondence.inbox"))
-    flash(_("Received."), "success")
-    return redirect(url_for("correspondence.show", letter_id=found.letter_id))
-
-
 def _forward_form() -> ForwardForm:
     form = ForwardForm()
     form.person_id.choices = [(p.id, p.full_name) for p in db.session.scalars(
@@ -308,3 +236,7 @@ def forward(letter_id):
         else:
             flash(_("Forwarded."), "success")
     return redirect(url_for("correspondence.show", letter_id=letter.id))
+
+
+# The pages of sending and receiving live in their own modules and add their routes to ``bp``.
+from plugins.correspondence.views import inbox, sending  # noqa: E402,F401

@@ -1,0 +1,54 @@
+"""Pages of a recipient: the inbox, a letter waiting to be received, and receiving it."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.db import db
+from core.permissions import SIGNED_IN, require
+from core.web import paginate
+from plugins.correspondence import services
+from plugins.correspondence.models import Delivery
+from plugins.correspondence.services import CorrespondenceError, inbox as inbox_rules
+from plugins.correspondence.views import bp
+
+
+@bp.route("/inbox")
+@require(SIGNED_IN)
+def inbox():
+    return render_template("correspondence/inbox.html", page=paginate(inbox_rules.inbox_of(current_user)))
+
+
+def _delivery_for_me(delivery_id: int) -> Delivery:
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None:
+        abort(404)
+    if not services.may_receive(current_user, delivery) or (
+            delivery.letter.is_secret and not services.may_read(current_user, delivery.letter)):
+        abort(403)
+    return delivery
+
+
+@bp.route("/deliveries/<int:delivery_id>")
+@require(SIGNED_IN)
+def delivery(delivery_id):
+    found = _delivery_for_me(delivery_id)
+    if found.received_at is not None:
+        return redirect(url_for("correspondence.show", letter_id=found.letter_id))
+    return render_template("correspondence/delivery.html", delivery=found, letter=found.letter)
+
+
+@bp.route("/deliveries/<int:delivery_id>/receive", methods=["POST"])
+@require(SIGNED_IN)
+def receive(delivery_id):
+    found = _delivery_for_me(delivery_id)
+    try:
+        inbox_rules.receive(found, current_user, remote_addr=request.remote_addr)
+    except CorrespondenceError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("correspondence.inbox"))
+    flash(_("Received."), "success")
+    return redirect(url_for("correspondence.show", letter_id=found.letter_id))

@@ -18,7 +18,7 @@ from core.db import db, utcnow
 from core.models import Group, Office, Person, School
 from core.permissions import permission_scope
 from core.services import audit, numbers
-from plugins.correspondence.models import Correction, Delivery, Letter, Register, SecretReader
+from plugins.correspondence.models import Correction, Delivery, Letter, LetterCode, Register, SecretReader
 
 MODULE = "correspondence"
 
@@ -91,13 +91,17 @@ def printed_number(letter: Letter) -> str:
         return f"{letter.number}/{letter.year}"
     if kind in ("incoming", "secret"):
         return str(letter.number)
-    code = _letter_code()
+    code = letter_code_of(letter.register.scope)
     if kind == "circular":
         return f"{code}/ว {letter.number}" if code else f"ว {letter.number}"
     return f"{code}/{letter.number}" if code else str(letter.number)
 
 
-def _letter_code() -> str:
+def letter_code_of(scope: str) -> str:
+    """The code printed before a place's numbers: its own (a school's "ศธ 04183.012"), else the office's."""
+    own = db.session.scalar(select(LetterCode.code).where(LetterCode.scope == scope)) if scope != "office" else None
+    if own:
+        return own
     office = Office.current()
     return office.letter_code if office is not None else ""
 

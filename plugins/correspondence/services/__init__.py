@@ -14,7 +14,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core.calendar import local_today
-from core.db import db, utcnow
+from core.db import db, per_request, utcnow
 from core.models import Group, Office, Person, School
 from core.permissions import permission_scope
 from core.services import audit, numbers
@@ -98,7 +98,14 @@ def printed_number(letter: Letter) -> str:
 
 
 def letter_code_of(scope: str) -> str:
-    """The code printed before a place's numbers: its own (a school's "ศธ 04183.012"), else the office's."""
+    """The code printed before a place's numbers: its own (a school's "ศธ 04183.012"), else the office's.
+
+    Read once per request: a register page prints fifty numbers of the same place.
+    """
+    return per_request(f"correspondence_letter_code:{scope}", lambda: _stored_letter_code(scope))
+
+
+def _stored_letter_code(scope: str) -> str:
     own = db.session.scalar(select(LetterCode.code).where(LetterCode.scope == scope)) if scope != "office" else None
     if own:
         return own

@@ -1,8 +1,141 @@
-"""Dashboard cards of correspondence (placeholder until the cards land: shows none)."""
+"""Dashboard cards of correspondence: what waits for me, urgent letters not received, schools behind on yesterday's letters.
+
+Every count is filtered in SQL by the same rules as the pages it links to: the inbox's recipient rule for
+what was sent to me, the sender's registers (``tracking.sender_registers``) for what my place sent.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
 
-def cards_for(user) -> list:
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import selectinload
+
+from core.calendar import stored_day_range, to_local
+from core.db import db, utcnow
+from core.models import School
+from core.plugin_api import DashboardCard
+from plugins.correspondence.models import Assignment, Delivery, Letter
+from plugins.correspondence.services import secret_filter
+from plugins.correspondence.services.inbox import InboxFilter, inbox_of
+from plugins.correspondence.services.tracking import FOLLOW_UP_WINDOW, _letters_sent_by, is_sender
+
+SHOWN = 5  # items listed on a card; the rest are counted
+
+
+def cards_for(user, now: dt.datetime | None = None) -> list[DashboardCard]:
     """The DashboardCards this person sees on the home page."""
-    return []
+    if not getattr(user, "is_authenticated", False):
+        return []
+    now = now or utcnow()
+    sender = is_sender(user)
+    cards = [DashboardCard(_l("Letters waiting for me"), "correspondence/cards/waiting.html",
+                           {"waiting": waiting_for(user)}, weight=15, link_endpoint="correspondence.inbox")]
+    urgent = urgent_not_received(user, now=now, as_sender=sender)
+    if urgent.any:
+        cards.append(DashboardCard(_l("Urgent letters not received"), "correspondence/cards/urgent.html",
+                                   {"urgent": urgent}, weight=10,
+                                   link_endpoint="correspondence.follow_up" if urgent.sent else "correspondence.inbox"))
+    if sender:
+        cards.append(DashboardCard(_l("Schools that have not received yesterday's letters"),
+                                   "correspondence/cards/yesterday.html",
+                                   {"behind": schools_behind_yesterday(user, now=now)}, weight=16,
+                                   link_endpoint="correspondence.follow_up"))
+    return cards
+
+
+# --- letters waiting for me ---------------------------------------------------------------
+
+
+@dataclass
+class Waiting:
+    unreceived: int
+    first_unreceived: list  # Delivery, most urgent first
+    assigned: int
+    first_assigned: list  # Assignment, oldest due first
+
+
+def waiting_for(person) -> Waiting:
+    """Letters sent to me (or my school, or the group I keep) not yet received, and letters assigned to me still open."""
+    unreceived = inbox_of(person, InboxFilter(status="unreceived"))
+    assigned = _open_assignments_of(person)
+    return Waiting(
+        unreceived=_count(unreceived), first_unreceived=list(db.session.scalars(unreceived.limit(SHOWN))),
+        assigned=_count(assigned),
+        first_assigned=list(db.session.scalars(assigned.options(selectinload(Assignment.letter)).limit(SHOWN))))
+
+
+def _open_assignments_of(person):
+    """Assignments to this officer neither done nor returned, of live letters they may read."""
+    return (select(Assignment).join(Letter, Letter.id == Assignment.letter_id)
+            .where(Assignment.officer_id == person.id, Assignment.done_at.is_(None), Assignment.returned_at.is_(None),
+                   Letter.cancelled_at.is_(None), secret_filter(person))
+            .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.assigned_at, Assignment.id))
+
+
+def _count(statement) -> int:
+    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+
+
+# --- urgent letters not received ------------------------------------------------------------
+
+
+@dataclass
+class Urgent:
+    to_me: int = 0
+    first_to_me: list = field(default_factory=list)  # Delivery
+    sent: int = 0  # urgent letters my place sent that some recipient has not received
+    first_sent: list = field(default_factory=list)  # (Letter, recipients waiting)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.to_me or self.sent)
+
+
+def urgent_not_received(person, *, now: dt.datetime | None = None, as_sender: bool | None = None) -> Urgent:
+    """For a recipient: my urgent letters not yet received. For a sender: the urgent letters my place sent
+    (within the follow-up window) that some recipient has not received, with how many are waiting."""
+    now = now or utcnow()
+    to_me = inbox_of(person, InboxFilter(status="unreceived", urgency="any_urgent"))
+    found = Urgent(to_me=_count(to_me), first_to_me=list(db.session.scalars(to_me.limit(SHOWN))))
+    if as_sender if as_sender is not None else is_sender(person):
+        waiting = (select(Delivery.letter_id, func.count(Delivery.id).label("waiting"))
+                   .join(Letter, Letter.id == Delivery.letter_id)
+                   .where(_letters_sent_by(person), Letter.urgency != "normal",
+                          Letter.registered_at >= now - FOLLOW_UP_WINDOW, Delivery.received_at.is_(None))
+                   .group_by(Delivery.letter_id).subquery())
+        found.sent = db.session.scalar(select(func.count()).select_from(waiting)) or 0
+        found.first_sent = [tuple(row) for row in db.session.execute(
+            select(Letter, waiting.c.waiting).join(waiting, waiting.c.letter_id == Letter.id)
+            .order_by(Letter.registered_at.desc(), Letter.id.desc()).limit(SHOWN))]
+    return found
+
+
+# --- schools behind on yesterday's letters ---------------------------------------------------
+
+
+@dataclass
+class Behind:
+    day: dt.date
+    schools: int  # how many schools have not received at least one of yesterday's letters
+    first: list  # (School, letters not received), most letters first
+
+
+def schools_behind_yesterday(person, *, now: dt.datetime | None = None) -> Behind:
+    """The schools with a delivery not yet received of a letter my place sent yesterday (a Bangkok day)."""
+    now = now or utcnow()
+    yesterday = to_local(now).date() - dt.timedelta(days=1)
+    start, end = stored_day_range(yesterday)
+    behind = (select(Delivery.school_id, func.count(distinct(Delivery.letter_id)).label("letters"))
+              .join(Letter, Letter.id == Delivery.letter_id)
+              .where(_letters_sent_by(person), Letter.registered_at >= now - FOLLOW_UP_WINDOW, Letter.registered_at < end,
+                     Delivery.school_id.is_not(None), Delivery.received_at.is_(None),
+                     Delivery.sent_at >= start, Delivery.sent_at < end)
+              .group_by(Delivery.school_id).subquery())
+    return Behind(
+        day=yesterday, schools=db.session.scalar(select(func.count()).select_from(behind)) or 0,
+        first=[tuple(row) for row in db.session.execute(
+            select(School, behind.c.letters).join(behind, behind.c.school_id == School.id)
+            .order_by(behind.c.letters.desc(), School.name).limit(SHOWN))])

@@ -10,6 +10,7 @@ from core.db import db
 from core.permissions import SIGNED_IN, require
 from core.web import paginate
 from plugins.correspondence import services
+from plugins.correspondence.forms.inbox import InboxFilterForm
 from plugins.correspondence.models import Delivery
 from plugins.correspondence.services import CorrespondenceError, inbox as inbox_rules
 from plugins.correspondence.views import bp
@@ -18,7 +19,23 @@ from plugins.correspondence.views import bp
 @bp.route("/inbox")
 @require(SIGNED_IN)
 def inbox():
-    return render_template("correspondence/inbox.html", page=paginate(inbox_rules.inbox_of(current_user)))
+    form = InboxFilterForm(request.args)
+    form.place.choices = [("", _("Anyone"))] + inbox_rules.sending_places()
+    filters = inbox_rules.InboxFilter()
+    if request.args and form.validate():
+        filters = inbox_rules.InboxFilter(
+            status=form.status.data or "unreceived", urgency=form.urgency.data or "", sent_from=form.sent_from.data,
+            sent_to=form.sent_to.data, sender=form.sender.data or "", place=form.place.data or "")
+    try:
+        statement = inbox_rules.inbox_of(current_user, filters)
+    except CorrespondenceError as error:
+        form.form_errors.append(str(error))
+        filters = inbox_rules.InboxFilter(status=filters.status if filters.status in inbox_rules.STATUSES else "unreceived")
+        statement = inbox_rules.inbox_of(current_user, filters)
+    return render_template("correspondence/inbox.html", form=form, filters=filters, page=paginate(statement),
+                           statuses=inbox_rules.STATUSES, sender_name=inbox_rules.sender_name,
+                           filtered=any((filters.urgency, filters.sent_from, filters.sent_to, filters.sender,
+                                         filters.place)))
 
 
 def _delivery_for_me(delivery_id: int) -> Delivery:
@@ -37,7 +54,8 @@ def delivery(delivery_id):
     found = _delivery_for_me(delivery_id)
     if found.received_at is not None:
         return redirect(url_for("correspondence.show", letter_id=found.letter_id))
-    return render_template("correspondence/delivery.html", delivery=found, letter=found.letter)
+    return render_template("correspondence/delivery.html", delivery=found, letter=found.letter,
+                           sender=inbox_rules.sender_name(found.letter))
 
 
 @bp.route("/deliveries/<int:delivery_id>/receive", methods=["POST"])

@@ -26,7 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_, func, select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.calendar import format_datetime, to_local, to_stored
@@ -163,14 +165,34 @@ def find_resource(resource) -> BookingResource | None:
     return db.session.scalar(select(BookingResource).filter_by(**_key(resource)))
 
 
+def overlapping(start: dt.datetime, end: dt.datetime):
+    """The SQL test "the reservation overlaps [start, end)" (stored times), written so an index can serve it.
+
+    The two comparisons alone leave only ``ends_at > start`` to the
+    (resource_id, ends_at) index, which then reads the resource's whole future.
+    On PostgreSQL the same test is also written as ``tsrange && tsrange``, which
+    a GiST index answers with just the overlapping rows: the exclusion
+    constraint's when the query asks for ``status = 'confirmed'`` (bench, 50
+    rooms and 100,000 reservations: free rooms for two hours 16.5 -> 1.1 ms),
+    ix_core_reservation_open_during (migration 0006) when it asks for pending
+    and confirmed ones (a day of all rooms: 35 -> 1.4 ms). The comparisons stay
+    for the planner's estimates. SQLite and MariaDB have no range type: there
+    the b-tree serves ``ends_at > start`` and the rest is filtered.
+    """
+    plain = and_(Reservation.starts_at < end, Reservation.ends_at > start)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return plain
+    during = func.tsrange(Reservation.starts_at, Reservation.ends_at).op("&&")(func.tsrange(start, end))
+    return and_(plain, during)
+
+
 def _confirmed_overlapping(resource_id: int, start: dt.datetime, end: dt.datetime, exclude_id=None, lock=False):
     query = (
         select(Reservation)
         .where(
             Reservation.resource_id == resource_id,
             Reservation.status == CONFIRMED,
-            Reservation.starts_at < end,
-            Reservation.ends_at > start,
+            overlapping(start, end),
         )
         .order_by(Reservation.starts_at, Reservation.id)
     )
@@ -203,21 +225,19 @@ def free_resources(kind: str, start: dt.datetime, end: dt.datetime, among: Itera
     that have been booked before are considered.
     """
     start, end = _check_times(start, end)
-    busy = set(
-        db.session.scalars(
-            select(BookingResource.external_id)
-            .join(Reservation, Reservation.resource_id == BookingResource.id)
-            .where(
-                BookingResource.kind == kind,
-                Reservation.status == CONFIRMED,
-                Reservation.starts_at < end,
-                Reservation.ends_at > start,
-            )
-        )
+    query = (
+        select(BookingResource.external_id)
+        .join(Reservation, Reservation.resource_id == BookingResource.id)
+        .where(BookingResource.kind == kind, Reservation.status == CONFIRMED, overlapping(start, end))
     )
-    if among is None:
-        among = db.session.scalars(select(BookingResource.external_id).where(BookingResource.kind == kind))
-    return sorted({int(i) for i in among} - busy)
+    if among is not None:
+        among = {int(i) for i in among}
+        if not among:
+            return []
+        query = query.where(BookingResource.external_id.in_(among))
+    else:
+        among = set(db.session.scalars(select(BookingResource.external_id).where(BookingResource.kind == kind)))
+    return sorted(among - set(db.session.scalars(query)))
 
 
 def reservations_between(resource, start: dt.datetime, end: dt.datetime, statuses=(PENDING, CONFIRMED)):
@@ -230,8 +250,7 @@ def reservations_between(resource, start: dt.datetime, end: dt.datetime, statuse
             BookingResource.kind == _key(resource)["kind"],
             BookingResource.external_id == _key(resource)["external_id"],
             Reservation.status.in_(statuses),
-            Reservation.starts_at < end,
-            Reservation.ends_at > start,
+            overlapping(start, end),
         )
         .order_by(Reservation.starts_at, Reservation.id)
     )

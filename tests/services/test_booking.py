@@ -147,6 +147,39 @@ def test_conflicts_and_free_resources_answer_before_booking(app):
     assert booking.free_resources("rooms.room", at(2, 9, 30), at(2, 12), among=[5, 6, 7, 8]) == [6, 7, 8]
 
 
+
+@pytest.mark.parametrize(
+    ("start", "end", "taken"),
+    [
+        (at(2, 9), at(2, 10), True),  # the same time
+        (at(2, 8), at(2, 9, 15), True),  # runs into it
+        (at(2, 9, 45), at(2, 11), True),  # starts inside it
+        (at(2, 9, 15), at(2, 9, 45), True),  # inside it
+        (at(2, 8), at(2, 11), True),  # around it
+        (at(2, 8), at(2, 9), False),  # ends as it starts
+        (at(2, 10), at(2, 11), False),  # starts as it ends
+        (at(1, 9), at(1, 10), False),  # the day before
+    ],
+)
+def test_free_resources_and_calendars_agree_on_what_overlaps(app, start, end, taken):
+    """The overlap test is written for an index (tsrange && on PostgreSQL): it must still mean [start, end)."""
+    meeting = book(at(2, 9), at(2, 10), resource=("rooms.room", 5))
+    closure = book(at(1, 0), at(28, 0), resource=("rooms.room", 6), title="ปิดปรับปรุง")  # weeks long, around everything
+    pending = book(at(2, 9), at(2, 10), resource=("rooms.room", 7), confirm=False)
+    assert booking.free_resources("rooms.room", start, end, among=[5, 6, 7]) == ([7] if taken else [5, 7])
+    assert [r.id for r in booking.conflicts(("rooms.room", 5), start, end)] == ([meeting.id] if taken else [])
+    assert [r.id for r in db.session.scalars(booking.reservations_between(("rooms.room", 5), start, end))] == \
+        ([meeting.id] if taken else [])
+    assert [r.id for r in db.session.scalars(booking.reservations_between(("rooms.room", 6), start, end))] == [closure.id]
+    assert [r.id for r in db.session.scalars(booking.reservations_between(("rooms.room", 7), start, end))] == \
+        ([pending.id] if taken else [])
+
+
+def test_free_resources_among_no_ids_is_empty(app):
+    book(at(2, 9), at(2, 10), resource=("rooms.room", 5))
+    assert booking.free_resources("rooms.room", at(2, 9), at(2, 10), among=[]) == []
+
+
 # --- recurring ---------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -47,17 +47,6 @@ class CancelForm(FlaskForm):
 
 class FilesForm(FlaskForm):
     files = MultipleFileField(_l("Attachments"))
-
-
-class SendForm(FlaskForm):
-    """Who receives the letter; any mix of the ways, each school once."""
-
-    all_schools = BooleanField(_l("All active schools"))
-    network_ids = SelectMultipleField(_l("School networks"), coerce=int, validators=[Optional()])
-    school_list_ids = SelectMultipleField(_l("Saved school lists"), coerce=int, validators=[Optional()])
-    school_ids = SelectMultipleField(_l("Schools"), coerce=int, validators=[Optional()])
-    group_ids = SelectMultipleField(_l("Groups of the office"), coerce=int, validators=[Optional()])
-    person_ids = SelectMultipleField(_l("People"), coerce=int, validators=[Optional()])
 
 
 class ForwardForm(FlaskForm):

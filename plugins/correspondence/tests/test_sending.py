@@ -116,7 +116,8 @@ def test_receiving_through_the_page_opens_the_letter(office, schools, circular, 
     assert client.get(f"/correspondence/letters/{circular.id}").status_code == 200
 
 
-def test_sending_through_the_page_to_a_network_a_group_and_a_person(office, schools, circular, login_as, make_person):
+def test_sending_through_the_page_previews_then_sends_to_a_network_a_group_and_a_person(
+        office, schools, circular, login_as, make_person):
     from core.models import SchoolNetwork
 
     network = SchoolNetwork(name="เครือข่ายทดสอบ")
@@ -126,14 +127,42 @@ def test_sending_through_the_page_to_a_network_a_group_and_a_person(office, scho
         school.network_id = network.id
     db.session.commit()
     client = login_as(office.registry_clerk)
-    response = client.post(f"/correspondence/letters/{circular.id}/send", data={
-        "network_ids": [network.id], "school_ids": [schools[0].id, schools[10].id], "group_ids": [office.planning.id],
-        "person_ids": [office.reader.id]})
+    choices = {"network_ids": [network.id], "school_ids": [schools[0].id, schools[10].id],
+               "group_ids": [office.planning.id], "person_ids": [office.reader.id]}
+    preview = client.post(f"/correspondence/letters/{circular.id}/send", data={**choices, "action": "preview"})
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and 'data-count="7"' in page
+    assert sorted(int(i) for i in re.findall(r'data-resolved-school="(\d+)"', page)) == sorted(
+        s.id for s in schools[:4] + [schools[10]])
+    assert db.session.scalar(select(func.count()).select_from(Delivery)) == 0  # the preview sends nothing
+    confirmed = re.search(r'name="confirmed" type="hidden" value="(\w+)"', page).group(1)
+
+    response = client.post(f"/correspondence/letters/{circular.id}/send",
+                           data={**choices, "action": "send", "confirmed": confirmed})
     assert response.status_code == 302
     deliveries = sending.deliveries_of(circular)
     assert sorted(d.school_id for d in deliveries if d.school_id) == sorted(s.id for s in schools[:4] + [schools[10]])
     assert [d.group_id for d in deliveries if d.group_id] == [office.planning.id]
     assert [d.person_id for d in deliveries if d.person_id] == [office.reader.id]
+
+
+def test_recipients_are_told_once_each_and_a_second_send_tells_only_the_new_ones(office, schools, circular):
+    from core.services.notifications import Notification
+
+    sending.send_letter(circular, Recipients(school_ids=[schools[0].id], person_ids=[office.reader.id]),
+                        office.registry_clerk, now=SENT)
+    sending.send_letter(circular, Recipients(school_ids=[schools[0].id, schools[1].id]), office.registry_clerk, now=SENT)
+    told = db.session.scalars(select(Notification.person_id).order_by(Notification.id)).all()
+    assert told == [office.reader.id, _clerk_of(schools[0]).id, _clerk_of(schools[1]).id]
+    assert all(title.startswith("Letter ศธ 04183/ว 1: การประชุมผู้บริหารสถานศึกษา")
+               for title in db.session.scalars(select(Notification.title)))
+
+
+def test_a_send_page_post_without_the_preview_shows_the_recipients_and_sends_nothing(office, schools, circular, login_as):
+    response = login_as(office.registry_clerk).post(f"/correspondence/letters/{circular.id}/send",
+                                                    data={"all_schools": "y", "action": "send"})
+    assert response.status_code == 200 and 'data-count="30"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Delivery)) == 0
 
 
 def test_sending_to_nobody_or_a_cancelled_number_is_refused(office, schools, circular, login_as):

@@ -23,11 +23,6 @@ from plugins.correspondence.services import sending as sending_rules
 
 bp = Blueprint("correspondence", __name__, template_folder=Path(__file__).parent.parent / "templates")
 
-LETTER_POLICY = UploadPolicy(max_count=5, max_bytes=20 * attachments.MiB,
-                             allowed=frozenset({"pdf", "doc", "docx", "xls", "xlsx", "jpg", "gif", "png", "zip", "rar"}))
-SECRET_POLICY = UploadPolicy(max_count=5, max_bytes=20 * attachments.MiB, allowed=LETTER_POLICY.allowed,
-                             audit_downloads=True)
-
 
 @bp.context_processor
 def _helpers():
@@ -36,7 +31,8 @@ def _helpers():
 
 
 def _policy(letter: Letter) -> UploadPolicy:
-    return (SECRET_POLICY if letter.is_secret else LETTER_POLICY).with_office_settings(services.MODULE)
+    """The office's upload rules for a letter's files (services.sending keeps them, and the settings)."""
+    return sending_rules.upload_policy(letter.is_secret)
 
 
 def _letter_or_404(letter_id: int) -> Letter:

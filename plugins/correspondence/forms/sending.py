@@ -1,0 +1,81 @@
+"""Forms of sending: who receives a letter, the compose form (line, files, recipients) and the office's upload settings.
+
+The buttons of the send and compose forms are named ``action``: "preview" shows whom the choices reach,
+"save_list" keeps them as a saved recipient list, "send" sends (only what the preview showed, see ``confirmed``).
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from core.services.attachments import KINDS as FILE_KINDS
+from plugins.correspondence.services import DOC_TYPES, SECRECIES, URGENCIES
+
+
+def _choices(labels):
+    return lambda: [SelectChoice(code, label) for code, label in labels.items()]
+
+
+class RecipientsForm(FlaskForm):
+    """Who receives the letter; any mix of the ways, each school once."""
+
+    all_schools = BooleanField(_l("All active schools"))
+    network_ids = SelectMultipleField(_l("School networks"), coerce=int, validators=[Optional()])
+    school_list_ids = SelectMultipleField(_l("Saved school lists"), coerce=int, validators=[Optional()])
+    school_ids = SelectMultipleField(_l("Schools"), coerce=int, validators=[Optional()])
+    group_ids = SelectMultipleField(_l("Groups of the office"), coerce=int, validators=[Optional()])
+    person_ids = SelectMultipleField(_l("People"), coerce=int, validators=[Optional()])
+    recipient_list_ids = SelectMultipleField(_l("Saved recipient lists"), coerce=int, validators=[Optional()])
+    # The fingerprint of the recipients the sender was shown; "send" sends only to those.
+    confirmed = HiddenField()
+    list_name = StringField(_l("Keep these recipients as a list named"), validators=[Optional(), Length(max=200)])
+    list_shared = BooleanField(_l("Share the list with everyone who sends letters"))
+
+
+class SendForm(RecipientsForm):
+    """Sending a letter registered earlier."""
+
+
+class AttachmentRow(Form):
+    """One file of the letter and what it is (the register lists each file by its description)."""
+
+    file = FileField(_l("File"))
+    description = StringField(_l("What the file is"), validators=[Optional(), Length(max=500)])
+
+
+class ComposeForm(RecipientsForm):
+    """A letter written, numbered, given its files and sent in one go."""
+
+    typed_number = StringField(
+        _l("Number given elsewhere"), validators=[Optional(), Length(max=100)],
+        description=_l("Only for a letter already numbered elsewhere (e.g. by the central registry on paper). "
+                       "Leave empty to take the next number of this register."))
+    letter_date = DateField(_l("Dated"), validators=[InputRequired(message=_l("Give the date of the letter."))])
+    from_text = StringField(_l("From"), validators=[Optional(), Length(max=255)])
+    to_text = StringField(_l("To"), validators=[Optional(), Length(max=255)])
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
+    urgency = SelectField(_l("Urgency"), choices=_choices(URGENCIES), default="normal")
+    secrecy = SelectField(_l("Secrecy"), choices=_choices(SECRECIES), default="none",
+                          description=_l("A secret letter is written in the secret register and sent only to "
+                                         "the people named below."))
+    doc_type = SelectField(_l("Document type"), choices=_choices(DOC_TYPES), default="external")
+    group_id = SelectField(_l("Responsible group"), coerce=int, validators=[Optional()])
+    officer_id = SelectField(_l("Responsible officer"), coerce=int, validators=[Optional()])
+    # The summary is the register's หมายเหตุ (remarks) column: what the recipients read before opening the files.
+    remarks = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    attachments = FieldList(FormField(AttachmentRow))
+
+
+class SendingSettingsForm(Form):
+    """The office's rules for letters' files (Administration → Module settings → Correspondence)."""
+
+    attachments_max_count = IntegerField(_l("Most files on one letter"),
+                                         validators=[InputRequired(), NumberRange(min=10, max=100)])
+    attachments_max_mb = IntegerField(_l("Largest file (MB)"), validators=[InputRequired(), NumberRange(min=1, max=500)])
+    attachments_types = SelectMultipleField(
+        _l("Types of file a letter may carry"), validators=[DataRequired()],
+        choices=lambda: [SelectChoice(name, name) for name in sorted(FILE_KINDS)])

@@ -18,7 +18,7 @@ from core.db import db, per_request, utcnow
 from core.models import Group, Office, Person, School
 from core.permissions import permission_scope
 from core.services import audit, numbers
-from plugins.correspondence.models import Correction, Delivery, Letter, LetterCode, Register, SecretReader
+from plugins.correspondence.models import Correction, Delivery, Letter, LetterCode, Register, Route, SecretReader
 
 MODULE = "correspondence"
 
@@ -147,18 +147,42 @@ def _named_reader(person_id: int):
 
 
 def secret_filter(person):
-    """SQL condition: a letter that is not secret, or one this person is named to read (or registered)."""
+    """SQL condition: a letter that is not secret, or one this person is named to read (or registered).
+
+    Routing a secret letter to someone (services.routing) names them a reader, so everyone a secret letter was
+    routed to passes this filter, and nobody else: the named readers stay the one list of who sees a secret letter.
+    """
     return or_(Letter.secrecy == "none", Letter.registered_by_id == person.id, _named_reader(person.id))
 
 
+def _routed_to(person):
+    """SQL condition on Route: a hop this person made, one addressed to them, or one to a group whose letters they keep.
+
+    A group's letters are kept by its members who hold the register permission for it (as for deliveries).
+    """
+    group_ids = [m.group_id for m in person.group_memberships]
+    register_scope = permission_scope(person, "correspondence.register")
+    if not register_scope.everywhere:
+        group_ids = [g for g in group_ids if g in register_scope.group_ids]
+    conditions = [Route.by_id == person.id, Route.to_person_id == person.id]
+    if group_ids:
+        conditions.append(Route.to_group_id.in_(group_ids))
+    return or_(*conditions)
+
+
+def is_on_route(person, letter: Letter) -> bool:
+    """Did this letter pass through this person (or a group whose letters they keep) inside the office or school?"""
+    return db.session.scalar(select(exists().where(Route.letter_id == letter.id, _routed_to(person)))) is True
+
+
 def may_read(person, letter: Letter) -> bool:
-    """Open a letter: the register may be listed, and a secret letter names this person."""
+    """Open a letter: the register may be listed, it was sent or routed to them; a secret letter must name them."""
     if not person.is_authenticated:
         return False
     if letter.is_secret:
         return letter.registered_by_id == person.id or db.session.scalar(
             select(exists().where(SecretReader.letter_id == letter.id, SecretReader.person_id == person.id)))
-    return may_list(person, letter.register) or is_recipient(person, letter)
+    return may_list(person, letter.register) or is_recipient(person, letter) or is_on_route(person, letter)
 
 
 def visible_letters(person, register: Register, year: int):

@@ -235,4 +235,4 @@ def forward(letter_id):
 
 
 # The pages of sending and receiving live in their own modules and add their routes to ``bp``.
-from plugins.correspondence.views import exports, inbox, numbering, retention, sending, tracking  # noqa: E402,F401
+from plugins.correspondence.views import exports, inbox, numbering, retention, routing, sending, tracking  # noqa: E402,F401

@@ -18,7 +18,7 @@ from core.db import db, utcnow
 from core.models import School
 from core.plugin_api import DashboardCard
 from plugins.correspondence.models import Assignment, Delivery, Letter
-from plugins.correspondence.services import secret_filter
+from plugins.correspondence.services import SECRECIES, URGENCIES, secret_filter
 from plugins.correspondence.services.inbox import InboxFilter, inbox_of
 from plugins.correspondence.services.tracking import FOLLOW_UP_WINDOW, _letters_sent_by, is_sender
 
@@ -32,18 +32,23 @@ def cards_for(user, now: dt.datetime | None = None) -> list[DashboardCard]:
     now = now or utcnow()
     sender = is_sender(user)
     cards = [DashboardCard(_l("Letters waiting for me"), "correspondence/cards/waiting.html",
-                           {"waiting": waiting_for(user)}, weight=15, link_endpoint="correspondence.inbox")]
+                           _context(waiting=waiting_for(user)), weight=15, link_endpoint="correspondence.inbox")]
     urgent = urgent_not_received(user, now=now, as_sender=sender)
     if urgent.any:
         cards.append(DashboardCard(_l("Urgent letters not received"), "correspondence/cards/urgent.html",
-                                   {"urgent": urgent}, weight=10,
+                                   _context(urgent=urgent), weight=10,
                                    link_endpoint="correspondence.follow_up" if urgent.sent else "correspondence.inbox"))
     if sender:
         cards.append(DashboardCard(_l("Schools that have not received yesterday's letters"),
                                    "correspondence/cards/yesterday.html",
-                                   {"behind": schools_behind_yesterday(user, now=now)}, weight=16,
+                                   _context(behind=schools_behind_yesterday(user, now=now)), weight=16,
                                    link_endpoint="correspondence.follow_up"))
     return cards
+
+
+def _context(**values) -> dict:
+    """A card renders on the home page, outside the module's pages: it brings what the module's badges read."""
+    return {"urgencies": URGENCIES, "secrecies": SECRECIES, **values}
 
 
 # --- letters waiting for me ---------------------------------------------------------------

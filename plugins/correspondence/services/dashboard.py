@@ -1,4 +1,5 @@
-"""Dashboard cards of correspondence: what waits for me, urgent letters not received, schools behind on yesterday's letters.
+"""Dashboard cards of correspondence: what waits for me, urgent letters not received, schools behind on
+yesterday's letters.
 
 Every count is filtered in SQL by the same rules as the pages it links to: the inbox's recipient rule for
 what was sent to me, the sender's registers (``tracking.sender_registers``) for what my place sent.
@@ -10,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.calendar import stored_day_range, to_local
@@ -63,7 +64,7 @@ class Waiting:
 
 
 def waiting_for(person) -> Waiting:
-    """Letters sent to me (or my school, or the group I keep) not yet received, and letters assigned to me still open."""
+    """Letters sent to me (my school, the group I keep) not yet received, and letters assigned to me still open."""
     unreceived = inbox_of(person, InboxFilter(status="unreceived"))
     assigned = _open_assignments_of(person)
     return Waiting(
@@ -106,16 +107,27 @@ def urgent_not_received(person, *, now: dt.datetime | None = None, as_sender: bo
     to_me = inbox_of(person, InboxFilter(status="unreceived", urgency="any_urgent"))
     found = Urgent(to_me=_count(to_me), first_to_me=list(db.session.scalars(to_me.limit(SHOWN))))
     if as_sender if as_sender is not None else is_sender(person):
-        waiting = (select(Delivery.letter_id, func.count(Delivery.id).label("waiting"))
-                   .join(Letter, Letter.id == Delivery.letter_id)
-                   .where(_letters_sent_by(person), Letter.urgency != "normal",
-                          Letter.registered_at >= now - FOLLOW_UP_WINDOW, Delivery.received_at.is_(None))
-                   .group_by(Delivery.letter_id).subquery())
+        waiting = _urgent_waiting(person, now).subquery()
         found.sent = db.session.scalar(select(func.count()).select_from(waiting)) or 0
         found.first_sent = [tuple(row) for row in db.session.execute(
             select(Letter, waiting.c.waiting).join(waiting, waiting.c.letter_id == Letter.id)
             .order_by(Letter.registered_at.desc(), Letter.id.desc()).limit(SHOWN))]
     return found
+
+
+def _urgent_waiting(person, now: dt.datetime):
+    """(letter id, recipients waiting) of my place's recent urgent letters.
+
+    The recent letters are found by date first (registered_at index) and their unreceived deliveries through
+    the ``(letter_id, received_at)`` index; only then is each letter checked against my registers, so the
+    registry's hundreds of thousands of older letters are never read.
+    """
+    recent = select(Letter.id).where(Letter.urgency != "normal", Letter.registered_at >= now - FOLLOW_UP_WINDOW)
+    waiting = (select(Delivery.letter_id, func.count(Delivery.id).label("waiting"))
+               .where(Delivery.letter_id.in_(recent), Delivery.received_at.is_(None))
+               .group_by(Delivery.letter_id).subquery())
+    return (select(waiting.c.letter_id, waiting.c.waiting).join(Letter, Letter.id == waiting.c.letter_id)
+            .where(_letters_sent_by(person)))
 
 
 # --- schools behind on yesterday's letters ---------------------------------------------------
@@ -133,14 +145,22 @@ def schools_behind_yesterday(person, *, now: dt.datetime | None = None) -> Behin
     now = now or utcnow()
     yesterday = to_local(now).date() - dt.timedelta(days=1)
     start, end = stored_day_range(yesterday)
-    behind = (select(Delivery.school_id, func.count(distinct(Delivery.letter_id)).label("letters"))
-              .join(Letter, Letter.id == Delivery.letter_id)
-              .where(_letters_sent_by(person), Letter.registered_at >= now - FOLLOW_UP_WINDOW, Letter.registered_at < end,
-                     Delivery.school_id.is_not(None), Delivery.received_at.is_(None),
-                     Delivery.sent_at >= start, Delivery.sent_at < end)
-              .group_by(Delivery.school_id).subquery())
+    behind = _behind_on(person, start, end, now).subquery()
     return Behind(
         day=yesterday, schools=db.session.scalar(select(func.count()).select_from(behind)) or 0,
         first=[tuple(row) for row in db.session.execute(
             select(School, behind.c.letters).join(behind, behind.c.school_id == School.id)
             .order_by(behind.c.letters.desc(), School.name).limit(SHOWN))])
+
+
+def _behind_on(person, start: dt.datetime, end: dt.datetime, now: dt.datetime):
+    """(school id, letters) of my place's deliveries sent between ``start`` and ``end`` and not received; found
+    the same way as ``_urgent_waiting``: recent letters, their unreceived deliveries, then my registers."""
+    recent = select(Letter.id).where(Letter.registered_at >= now - FOLLOW_UP_WINDOW, Letter.registered_at < end)
+    pending = (select(Delivery.school_id, Delivery.letter_id)
+               .where(Delivery.letter_id.in_(recent), Delivery.received_at.is_(None), Delivery.school_id.is_not(None),
+                      Delivery.sent_at >= start, Delivery.sent_at < end)
+               .distinct().subquery())
+    return (select(pending.c.school_id, func.count(pending.c.letter_id).label("letters"))
+            .join(Letter, Letter.id == pending.c.letter_id).where(_letters_sent_by(person))
+            .group_by(pending.c.school_id))

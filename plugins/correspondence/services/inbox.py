@@ -29,7 +29,7 @@ URGENCY_RANK = {"most_urgent": 0, "very_urgent": 1, "urgent": 2, "normal": 3}
 
 @dataclass
 class InboxFilter:
-    """What a recipient asks their inbox for. The default is what a clerk opens the inbox for: what is still to receive."""
+    """What a recipient asks their inbox for. The default is what a clerk opens it for: what is still to receive."""
 
     status: str = "unreceived"
     urgency: str = ""  # "", ANY_URGENT or one of URGENCIES

@@ -179,7 +179,8 @@ def remind_overdue(person, days: int, *, now: dt.datetime | None = None, remote_
     ids = db.session.scalars(_overdue_deliveries(days, now).where(_letters_sent_by(person))).all()
     result = _remind(ids, now)
     audit.record("remind", MODULE, "letter", None, person, f"{result.reminded} recipient(s) after {days} day(s)",
-                 details={"days": days, "reminded": result.reminded, "recently": result.recently}, remote_addr=remote_addr)
+                 details={"days": days, "reminded": result.reminded, "recently": result.recently},
+                 remote_addr=remote_addr)
     db.session.commit()
     return result
 
@@ -191,7 +192,8 @@ def remind_all_overdue(days: int, *, now: dt.datetime | None = None) -> Reminded
     """
     now = now or utcnow()
     with write_transaction():
-        rows = db.session.execute(_overdue_deliveries(days, now).add_columns(Delivery.letter_id)).all()
+        rows = db.session.execute(_overdue_deliveries(days, now).add_columns(Delivery.letter_id)
+                                  .order_by(Delivery.letter_id, Delivery.id)).all()
         db.session.commit()
     by_letter = defaultdict(list)
     for delivery_id, letter_id in rows:
@@ -206,12 +208,16 @@ def remind_all_overdue(days: int, *, now: dt.datetime | None = None) -> Reminded
 
 def _overdue_deliveries(days: int, now: dt.datetime):
     """select(Delivery.id) joined to Letter: deliveries not received ``days`` after sending, of live letters
-    registered within the follow-up window."""
+    registered within the follow-up window.
+
+    The letters are found first (registered_at index), then their unreceived deliveries through the
+    ``(letter_id, received_at)`` index: never a scan of all deliveries.
+    """
     cutoff = now - dt.timedelta(days=check_days(days))
+    recent = select(Letter.id).where(Letter.registered_at >= now - FOLLOW_UP_WINDOW, Letter.cancelled_at.is_(None),
+                                     Letter.destroyed_at.is_(None))
     return (select(Delivery.id).join(Letter, Letter.id == Delivery.letter_id)
-            .where(Letter.registered_at >= now - FOLLOW_UP_WINDOW, Letter.cancelled_at.is_(None),
-                   Letter.destroyed_at.is_(None), Delivery.received_at.is_(None), Delivery.sent_at <= cutoff)
-            .order_by(Delivery.letter_id, Delivery.id))
+            .where(Delivery.letter_id.in_(recent), Delivery.received_at.is_(None), Delivery.sent_at <= cutoff))
 
 
 def _remind(delivery_ids, now: dt.datetime) -> Reminded:
@@ -283,7 +289,8 @@ def _notify(delivery: Delivery, people: list[Person], now: dt.datetime) -> None:
     else:
         title = _l("Not received yet: %(subject)s", subject=letter.subject)
     body = _l("Letter %(number)s from %(sender)s was sent %(days)s day(s) ago and has not been received. "
-              "Open it in Khet and press Receive.", number=printed_number(letter), sender=sender_name(letter), days=days)
+              "Open it in Khet and press Receive.", number=printed_number(letter), sender=sender_name(letter),
+              days=days)
     notifications.notify(people, EVENT_NOT_RECEIVED, title, module=MODULE, body=body,
                          link=notifications.link_to("correspondence.delivery", delivery_id=delivery.id))
 
@@ -306,7 +313,7 @@ def follow_up_letters(person, days: int, *, now: dt.datetime | None = None):
     """select(Letter): the letters this person may send from with a recipient that has not received it ``days``
     after it was sent, newest first. For paginate(); ``follow_up_rows`` adds the counts of a page."""
     now = now or utcnow()
-    overdue = _overdue_deliveries(days, now).with_only_columns(Delivery.letter_id).order_by(None)
+    overdue = _overdue_deliveries(days, now).with_only_columns(Delivery.letter_id)
     return (select(Letter).where(Letter.id.in_(overdue), _letters_sent_by(person))
             .order_by(Letter.registered_at.desc(), Letter.id.desc()))
 

@@ -87,10 +87,12 @@ def test_the_receipt_page_filters_received_and_not_received(office, schools, cir
     received = client.get(f"/correspondence/letters/{letter.id}/receipts?show=received").get_data(as_text=True)
     waiting = client.get(f"/correspondence/letters/{letter.id}/receipts?show=unreceived").get_data(as_text=True)
     assert received.count("data-received") == 1 and "data-not-received" not in received and schools[2].name in received
-    assert waiting.count("data-not-received") == 4 and "data-received>" not in waiting and schools[2].name not in waiting
+    assert waiting.count("data-not-received") == 4 and "data-received>" not in waiting
+    assert schools[2].name not in waiting
 
 
-def test_the_letter_page_shows_counts_and_links_to_the_receipts_instead_of_300_rows(office, schools, circular, login_as):
+def test_the_letter_page_shows_counts_and_links_to_the_receipts_instead_of_300_rows(
+        office, schools, circular, login_as):
     letter = circular()
     _send(letter, Recipients(all_schools=True), office.registry_clerk)
     inbox.receive(db.session.scalar(select(Delivery).where(Delivery.school_id == schools[0].id)), _clerk_of(schools[0]))
@@ -227,7 +229,8 @@ def test_remind_one_letter_or_all_from_the_follow_up_page(office, schools, circu
     assert response.status_code == 302 and "/correspondence/follow-up?days=3" in response.headers["Location"]
     assert _reminded_people() == sorted([_clerk_of(schools[0]).id, _clerk_of(schools[1]).id])
 
-    page = client.post("/correspondence/follow-up/remind", data={"days": 3}, follow_redirects=True).get_data(as_text=True)
+    page = client.post("/correspondence/follow-up/remind", data={"days": 3}, follow_redirects=True)
+    page = page.get_data(as_text=True)
     assert "1 recipient has been reminded." in page and "2 recipients were already reminded" in page
     assert _reminded_people() == sorted(_clerk_of(s).id for s in schools[:3])  # not the letter sent today
 
@@ -262,7 +265,8 @@ def test_cron_reminds_laggards_older_than_n_days_once_a_day(office, schools, cir
     third = runner.invoke(tracking.remind_command, ["--days", "3"])
     assert "reminded 3 recipient(s)" in third.output
     assert len(_reminded_people()) == 6
-    assert sorted(db.session.scalars(select(Delivery.reminder_count).where(Delivery.letter_id == late.id))) == [0, 2, 2, 2]
+    counts = db.session.scalars(select(Delivery.reminder_count).where(Delivery.letter_id == late.id))
+    assert sorted(counts) == [0, 2, 2, 2]
     assert db.session.scalar(select(func.sum(Delivery.reminder_count)).where(Delivery.letter_id == young.id)) == 0
 
 

@@ -30,7 +30,8 @@ def inbox():
         statement = inbox_rules.inbox_of(current_user, filters)
     except CorrespondenceError as error:
         form.form_errors.append(str(error))
-        filters = inbox_rules.InboxFilter(status=filters.status if filters.status in inbox_rules.STATUSES else "unreceived")
+        status = filters.status if filters.status in inbox_rules.STATUSES else "unreceived"
+        filters = inbox_rules.InboxFilter(status=status)
         statement = inbox_rules.inbox_of(current_user, filters)
     return render_template("correspondence/inbox.html", form=form, filters=filters, page=paginate(statement),
                            statuses=inbox_rules.STATUSES, sender_name=inbox_rules.sender_name,

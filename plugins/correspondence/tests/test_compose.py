@@ -51,12 +51,15 @@ def sender(office, grant):
 
 @pytest.fixture
 def three_hundred_schools(app):
-    """300 active schools in three networks, each with its clerk, and a closed school that receives nothing."""
+    """300 active schools in three networks, each with its clerk, and a closed school that receives nothing.
+
+    Schools 010 to 019 are in the district of Khong Chiam.
+    """
     networks = [SchoolNetwork(name=f"เครือข่ายที่ {n}") for n in (1, 2, 3)]
     db.session.add_all(networks)
     db.session.flush()
-    schools = [School(code=f"3{n:07d}", name=f"โรงเรียนบ้านหนองบัว {n:03d}", network_id=networks[n % 3].id)
-               for n in range(300)]
+    schools = [School(code=f"3{n:07d}", name=f"โรงเรียนบ้านหนองบัว {n:03d}", network_id=networks[n % 3].id,
+                      district="โขงเจียม" if 10 <= n < 20 else "เมืองอุบลราชธานี") for n in range(300)]
     clerks = [Person(first_name=f"ธุรการ{n:03d}", last_name="ใจดี", username=f"clerk{n:03d}") for n in range(300)]
     db.session.add_all(schools + clerks + [School(code="39999999", name="โรงเรียนที่ยุบแล้ว", active=False)])
     db.session.flush()
@@ -432,3 +435,59 @@ def test_group_members_who_keep_its_register_are_told(office, make_person, sende
                                       sender)
     made = sending.send_letter(letter, Recipients(group_ids=[office.planning.id]), sender)
     assert [p.id for p in sending.people_to_tell(made)] == [office.group_clerk.id]
+
+
+# --- in a browser, on a phone ---------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_clerk_filters_300_schools_checks_the_list_attaches_a_file_and_sends(
+        chromium, office, sender, three_hundred_schools, live_server, tmp_path):
+    import os
+
+    from core import security
+
+    shots = Path(os.environ.get("KHET_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+
+    sender.password_hash = security.hash_password("สารบรรณ-2569-ทดสอบ")
+    db.session.commit()
+    (tmp_path / "หนังสือเชิญ.pdf").write_bytes(PDF)
+    context = chromium.new_context(viewport={"width": 375, "height": 740}, base_url=live_server)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    try:
+        page.goto("/login")
+        page.fill("#username", sender.username)
+        page.fill("#password", "สารบรรณ-2569-ทดสอบ")
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        page.goto(COMPOSE.format(kind="circular", scope="office"))
+        page.fill("#subject", "ขอเชิญประชุมผู้บริหารสถานศึกษา")
+        schools = page.locator("[data-picker-schools]")
+        schools.locator("summary").click()
+        schools.locator("[data-filter]").fill("โขงเจียม")  # schools 010 to 019
+        assert schools.locator(".khet-pick-row:visible").count() == 10
+        assert schools.locator("[data-pick-group]:visible").count() == 3
+        schools.locator("[data-select-visible]").click()
+        assert schools.locator("[data-chosen-count]").inner_text() == "10"
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+        with page.expect_navigation():
+            page.get_by_role("button", name="Check the recipients").click()
+
+        assert page.locator("[data-resolved]").get_attribute("data-count") == "10"
+        page.screenshot(path=str(shots / "correspondence-compose-checked.png"), full_page=True)
+        page.set_input_files("input[name='attachments-0-file']", str(tmp_path / "หนังสือเชิญ.pdf"))
+        page.fill("input[name='attachments-0-description']", "หนังสือเชิญประชุม")
+        with page.expect_navigation():
+            page.locator("[data-send]").click()
+        assert "/correspondence/letters/" in page.url
+        assert problems == []
+    finally:
+        context.close()
+    db.session.commit()  # a fresh snapshot: the server wrote it
+    sent_to = db.session.scalars(select(School.name).join(Delivery, Delivery.school_id == School.id)).all()
+    assert sorted(sent_to) == [f"โรงเรียนบ้านหนองบัว {n:03d}" for n in range(10, 20)]
+    assert db.session.scalar(select(Attachment.description)) == "หนังสือเชิญประชุม"

@@ -27,7 +27,7 @@ from core.services.attachments import UploadRejected, format_size
 from plugins.correspondence import services
 from plugins.correspondence.forms.sending import ComposeForm, RecipientsForm, SendForm
 from plugins.correspondence.models import RecipientList
-from plugins.correspondence.services import KINDS, CorrespondenceError
+from plugins.correspondence.services import CorrespondenceError
 from plugins.correspondence.services import sending as sending_rules
 from plugins.correspondence.views import _fill_choices, _readable_letter, bp
 
@@ -177,7 +177,7 @@ def compose(kind, scope):
     policy = sending_rules.upload_policy(form.secrecy.data not in (None, "none"))
     while len(form.attachments) < policy.max_count:
         form.attachments.append_entry()
-    return render_template("correspondence/compose.html", form=form, kind=kind, kind_label=KINDS[kind],
+    return render_template("correspondence/compose.html", form=form, kind=kind, kind_label=COMPOSE_LABELS[kind],
                            place=place, place_title=_place_title(place), picker=picker, chosen=_chosen(form),
                            resolved=step.resolved, policy=policy, format_size=format_size, accept=_accept(policy),
                            next_number=services.peek_next("secret" if form.secrecy.data not in (None, "none")

@@ -144,10 +144,21 @@ def _owner(table_name: str, component_ids) -> str | None:
     return next((cid for cid in component_ids if table_name.startswith(f"{cid}_")), None)
 
 
+def derived_tables(connection) -> set[str]:
+    """Tables the database keeps itself (SQLite full-text indexes and their shadow tables).
+
+    Never backed up: the triggers that feed them rebuild them as the rows they index are restored.
+    """
+    if connection.dialect.name != "sqlite":
+        return set()
+    return {row[1] for row in connection.exec_driver_sql("PRAGMA main.table_list") if row[2] in ("virtual", "shadow")}
+
+
 def _data_tables(connection, component_ids) -> tuple[list[str], list[str]]:
     """(tables owned by an installed component, other tables), as the database has them now."""
+    derived = derived_tables(connection)
     names = sorted(sa.inspect(connection).get_table_names())
-    names = [name for name in names if not name.startswith("alembic_version")]
+    names = [name for name in names if not name.startswith("alembic_version") and name not in derived]
     owned = [name for name in names if _owner(name, component_ids)]
     return owned, [name for name in names if name not in owned]
 

@@ -24,7 +24,7 @@ from flask.cli import ScriptInfo
 
 from core import __version__, migrate
 from core.app import create_app
-from core.backup import decode_value, encode_value
+from core.backup import decode_value, derived_tables, encode_value
 from core.cli import cli
 from core.db import db
 from core.demo import seed_demo
@@ -142,7 +142,8 @@ def seed_source(app) -> None:
 def table_rows(app) -> dict[str, list[dict]]:
     """Every row of every Khet table, in primary-key order, read through the models' types."""
     with app.app_context(), db.engine.connect() as connection:
-        names = [n for n in sa.inspect(connection).get_table_names() if not n.startswith("alembic_version")]
+        derived = derived_tables(connection)
+        names = [n for n in sa.inspect(connection).get_table_names() if not n.startswith("alembic_version") and n not in derived]
         rows = {}
         for name in sorted(names):
             table = db.metadata.tables[name]

@@ -234,5 +234,5 @@ def forward(letter_id):
     return redirect(url_for("correspondence.show", letter_id=letter.id))
 
 
-# The pages of sending and receiving live in their own modules and add their routes to ``bp``.
-from plugins.correspondence.views import exports, inbox, numbering, retention, routing, sending, tracking  # noqa: E402,F401
+# Each feature's pages live in their own module and add their routes to ``bp``.
+from plugins.correspondence.views import exports, inbox, numbering, retention, routing, search, sending, tracking  # noqa: E402,F401

@@ -68,7 +68,7 @@ def validate_settings(values: dict) -> list[str]:
     server_limit_mb = current_app.config.get("MAX_CONTENT_LENGTH", 0) // attachments.MiB
     if server_limit_mb and count * size > server_limit_mb:
         problems.append(str(_l("%(count)s files of %(size)s MB are more than the server accepts in one letter "
-                               "(%(limit)s MB); lower one of them or ask the administrator to raise MAX_CONTENT_LENGTH.",
+                               "(%(limit)s MB); lower one of them, or have whoever runs the server raise MAX_CONTENT_LENGTH.",
                                count=count, size=size, limit=server_limit_mb)))
     return problems
 

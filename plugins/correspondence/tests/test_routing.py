@@ -340,3 +340,14 @@ def test_a_cancelled_letter_is_not_routed(office, staff, incoming):
         routing.forward(incoming, office.planning, office.registry_clerk)
     db.session.rollback()
     assert db.session.scalars(select(Route)).all() == []
+
+
+def test_a_letter_of_the_group_own_register_starts_with_its_clerk(office, staff, letter_fields, login_as):
+    letter = services.register_letter(services.register_for("incoming", group=office.planning),
+                                      letter_fields("หนังสือถึงกลุ่มโดยตรง"), office.group_clerk)
+    clerk = login_as(office.group_clerk)
+    page = clerk.get(f"/correspondence/letters/{letter.id}").get_data(as_text=True)
+    assert 'data-routing-form="present"' in page and 'data-routing-form="return"' not in page
+    assert "nothing for you to return" in _post(clerk, letter, "return", reason="ผิดกลุ่ม").get_data(as_text=True)
+    _post(clerk, letter, "present")
+    assert _hops(letter) == [("present", office.group_clerk.id, staff.director.id, office.planning.id)]

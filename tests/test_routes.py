@@ -46,6 +46,7 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent
 FIXED_ARGUMENTS = {
     "main.bootstrap_asset": {"filename": "css/bootstrap.min.css"},
     "core.theme_static": {"filename": "khet.css"},
+    "correspondence.export_register": {"file_format": "xlsx"},
 }
 
 

@@ -46,6 +46,7 @@ MODULE = "rooms"
 KIND_BOOKING, KIND_SERIES = "booking", "series"
 STEP_MINUTES = 15
 OPEN_STATUSES = (PENDING, CONFIRMED)
+BOOKER_LOCK_KIND = "rooms.booker"  # the guard's lock row of one booker, never booked: see _check_open_bookings
 
 EQUIPMENT = {
     "projector": _l("Projector"),
@@ -267,6 +268,9 @@ def save_room(room: Room | None, fields: RoomFields, by: Person) -> Room:
     ]
     db.session.add(room)
     db.session.flush()
+    if created:
+        # The guard's lock row exists from the start, so the first bookings of a new room never race to create it.
+        booking.lock_resource(resource(room))
     audit.record("room.create" if created else "room.update", MODULE, "room", room.id, by, room.name)
     db.session.commit()
     return room
@@ -298,20 +302,24 @@ def _check_day_open(room: Room, day: dt.date) -> None:
     raise RoomError(_l("%(day)s is a weekend; %(room)s is closed.", day=_Day(day), room=room.name))
 
 
-def open_bookings_of(person, now: dt.datetime | None = None, excluding: Booking | None = None) -> int:
+def open_bookings_of(person, now: dt.datetime | None = None) -> int:
     """Future pending and confirmed bookings of ``person``; a recurring meeting counts once."""
+    return _open_bookings(person.id, _now(now))
+
+
+def _open_bookings(person_id: int, now: dt.datetime) -> int:
     rows = db.session.execute(
         select(Booking.id, Booking.series_id).join(Booking.reservation)
-        .where(Booking.booked_by_id == person.id, Reservation.status.in_(OPEN_STATUSES),
-               Reservation.ends_at > _now(now))
+        .where(Booking.booked_by_id == person_id, Reservation.status.in_(OPEN_STATUSES), Reservation.ends_at > now)
     ).all()
-    return len({series_id or f"#{booking_id}" for booking_id, series_id in rows
-                if excluding is None or booking_id != excluding.id})
+    return len({series_id or f"#{booking_id}" for booking_id, series_id in rows})
 
 
-def _check_limits(person, start: dt.datetime, end: dt.datetime, last_day: dt.date, now: dt.datetime,
-                  excluding: Booking | None = None) -> None:
-    """The office's limits (settings); people who manage rooms are not held to them."""
+def _check_limits(person, start: dt.datetime, end: dt.datetime, last_day: dt.date, now: dt.datetime) -> None:
+    """The office's limits on one booking (settings); people who manage rooms are not held to them.
+
+    The limit on open bookings is counted later, under locks: _check_open_bookings.
+    """
     if is_manager(person):
         return
     limits = settings()
@@ -319,13 +327,43 @@ def _check_limits(person, start: dt.datetime, end: dt.datetime, last_day: dt.dat
         raise RoomError(_l("Rooms can be booked at most %(days)s days ahead.", days=limits["max_days_ahead"]))
     if end - start > dt.timedelta(hours=int(limits["max_duration_hours"])):
         raise RoomError(_l("A booking may last at most %(hours)s hours.", hours=limits["max_duration_hours"]))
-    if excluding is None and open_bookings_of(person, now) >= int(limits["max_open_bookings"]):
+
+
+def _check_open_bookings(person, now: dt.datetime) -> None:
+    """Refuse a new booking (or series) to someone already holding the most open bookings one person may.
+
+    Called first in the booking's transaction, before the room's lock. Two
+    requests of one person, also for different rooms (different room locks),
+    must be counted one after the other, the second seeing the first's
+    booking. So the count is made under the booker's own lock row in the
+    guard, ``("rooms.booker", person id)``, in a transaction that begins with
+    that lock: the reading done so far is committed first, because on MariaDB
+    a transaction keeps reading the snapshot of its first read. (Counting with
+    FOR UPDATE instead would take gap locks that deadlock two bookers; locking
+    the person row would wait on every insert naming them, such as their
+    notifications.) The lock row is created, and committed, before it is
+    locked, so a refused request never rolls a half-made lock row back under
+    others waiting for it. Locks are taken booker, room, reservations; the
+    guard takes room, reservations: nobody waits in a circle.
+    """
+    if is_manager(person):
+        return
+    most, person_id = int(settings()["max_open_bookings"]), person.id
+    lock = (BOOKER_LOCK_KIND, person_id)
+    if booking.find_resource(lock) is None:
+        booking.lock_resource(lock)
+    db.session.commit()
+    # The new transaction's first statement: a locking read, which (unlike lock_resource's plain read
+    # first) does not fix MariaDB's snapshot before the lock is held.
+    db.session.execute(select(BookingResource.id).where(BookingResource.kind == BOOKER_LOCK_KIND,
+                                                        BookingResource.external_id == person_id).with_for_update())
+    if _open_bookings(person_id, now) >= most:
         raise RoomError(_l("You already hold %(count)s bookings, the most one person may. Cancel one first.",
-                           count=limits["max_open_bookings"]))
+                           count=most))
 
 
 def _check_request(room: Room, person, start: dt.datetime, end: dt.datetime, now: dt.datetime,
-                   last_day: dt.date | None = None, excluding: Booking | None = None, check_day: bool = True) -> None:
+                   last_day: dt.date | None = None, check_day: bool = True) -> None:
     if not may_book(person, room):
         raise RoomError(_l("You may not book %(room)s.", room=room.name))
     _check_time_of_day(room, start, end)
@@ -333,7 +371,7 @@ def _check_request(room: Room, person, start: dt.datetime, end: dt.datetime, now
         raise RoomError(_l("The meeting cannot start in the past."))
     if check_day:
         _check_day_open(room, start.date())
-    _check_limits(person, start, end, last_day or start.date(), now, excluding)
+    _check_limits(person, start, end, last_day or start.date(), now)
 
 
 def _confirms_at_once(room: Room, person) -> bool:
@@ -417,6 +455,7 @@ def request_booking(room: Room, start: dt.datetime, end: dt.datetime, person, de
     _check_request(room, person, start, end, now)
     confirm = _confirms_at_once(room, person)
     with _change():
+        _check_open_bookings(person, now)
         booking.lock_resource(resource(room))
         if not confirm and (in_the_way := _taken(room, start, end)):
             raise booking.BookingConflict(in_the_way)
@@ -469,6 +508,7 @@ def request_series(room: Room, start: dt.datetime, end: dt.datetime, person, det
     _check_request(room, person, start, end, now, last_day=local(times[-1]).date(), check_day=False)
     confirm = _confirms_at_once(room, person)
     with _change():
+        _check_open_bookings(person, now)
         result = booking.reserve_series(
             resource(room), utc(start), utc(end), rule, until=until, count=count, holder=person, title=details.title,
             confirm=confirm, skip_holidays=not room.open_on_days_off, on_conflict=on_conflict,
@@ -546,7 +586,7 @@ def edit_booking(record: Booking, person, room: Room, start: dt.datetime, end: d
     start, end = as_bangkok(start), as_bangkok(end)
     moved = room.id != record.room_id or utc(start) != record.starts_at or utc(end) != record.ends_at
     if moved:
-        _check_request(room, person, start, end, now, excluding=record)
+        _check_request(room, person, start, end, now)  # a moved booking is still one booking: no count
     with _change():
         record.title, record.purpose, record.chair = details.title, details.purpose, details.chair
         record.attendees, record.equipment, record.refreshments = details.attendees, details.equipment, details.refreshments

@@ -99,3 +99,30 @@ def test_fifty_people_booking_a_free_room_at_once_get_exactly_one_booking(app, m
     assert len(done) == 1 and len(refused) == COUNT - 1
     assert confirmed_reservations() == 1
     assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
+
+
+ROOMS_FOR_ONE_PERSON = 10
+
+
+def test_fifty_requests_of_one_person_at_once_stop_at_the_open_bookings_limit(app, people, make_room, details):
+    """The limit is decided under a lock of the booker: requests for different rooms (different room locks) too."""
+    save_settings("rooms", {"max_open_bookings": 3})
+    db.session.commit()
+    rooms = [make_room(name=f"ห้อง {n}").id for n in range(ROOMS_FOR_ONE_PERSON)]
+    services.request_booking(db.session.get(Room, rooms[0]), at(1, 8), at(1, 9), people.booker,
+                             details(title="จองไว้ก่อน"), now=NOW)
+    booker_id = people.booker.id
+
+    def reserve(n):
+        room = db.session.get(Room, rooms[n % ROOMS_FOR_ONE_PERSON])
+        hour = 9 + n // ROOMS_FOR_ONE_PERSON  # no two requests want the same room at the same time
+        return services.request_booking(room, at(2, hour), at(2, hour, 30), db.session.get(Person, booker_id),
+                                        details(title=f"จอง {n}"), now=NOW).id
+
+    done, refused, errors = in_threads(app, reserve)
+    assert errors == []
+    assert len(done) == 2 and len(refused) == COUNT - 2
+    assert all("You already hold 3 bookings" in str(error) for error in refused)
+    db.session.commit()
+    assert services.open_bookings_of(db.session.get(Person, booker_id), NOW) == 3
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 3

@@ -1,0 +1,138 @@
+"""Sending a letter to two schools and receiving it, in a real browser (system Chromium through Playwright).
+
+The central registry's clerk writes and sends an outgoing letter on the compose page (checking the recipients
+first, as the page asks), school 1's clerk finds it in the inbox and receives it, and the sender's receipt page
+then shows ✓ with the time for school 1 and ✗ for school 2. Screenshots go to $KHET_SCREENSHOTS when set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.db import db
+from plugins.correspondence.models import Delivery, Letter
+
+pytestmark = [pytest.mark.browser, pytest.mark.khet_plugins("correspondence")]
+
+PASSWORD = "สารบรรณ-2569-ทดสอบ"
+SUBJECT = "ขอเชิญประชุมผู้บริหารสถานศึกษา ประจำเดือนกรกฎาคม"
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    folder = Path(os.environ.get("KHET_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Browser:
+    """One person's browser; script errors and server errors are collected and fail the test."""
+
+    def __init__(self, chromium, base_url: str, screenshots: Path, name: str):
+        self.context = chromium.new_context(base_url=base_url, locale="en-US")
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.screenshots, self.name = screenshots, name
+        self.problems: list[str] = []
+        self.page.on("pageerror", lambda error: self.problems.append(f"{self.page.url}: script error: {error}"))
+        self.page.on("response", lambda r: r.status >= 500 and self.problems.append(f"{r.url}: {r.status}"))
+
+    def sign_in(self, username: str) -> None:
+        self.page.goto("/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        with self.page.expect_navigation():
+            self.page.locator("main form button[type=submit]").click()
+        assert self.page.locator("[data-user-menu]").count() == 1, f"{username} is not signed in"
+
+    def shot(self, what: str) -> None:
+        self.page.screenshot(path=str(self.screenshots / f"correspondence-{self.name}-{what}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def offices(office, make_school, make_person, grant):
+    """The registry clerk (who may send) and two schools, each with its clerk; everyone with the test password."""
+    from core import security
+
+    grant("correspondence.send", to=office.registry_clerk)
+    office.registry_clerk.username = "registry"
+    office.registry_clerk.password_hash = security.hash_password(PASSWORD)
+    first_clerk = make_person(username="clerk1", first_name="วิไลวรรณ", password=PASSWORD)
+    second_clerk = make_person(username="clerk2", first_name="กาญจนา", password=PASSWORD)
+    office.first = make_school(name="โรงเรียนบ้านหนองบัว", clerks=[first_clerk])
+    office.second = make_school(name="โรงเรียนวัดท่าช้าง", clerks=[second_clerk])
+    office.first_clerk, office.second_clerk = first_clerk, second_clerk
+    db.session.commit()
+    return office
+
+
+def _pick_school(page, name: str) -> None:
+    page.get_by_placeholder("Filter by name, code, district or network").fill(name)
+    page.get_by_role("checkbox", name=re.compile(re.escape(name))).check()
+
+
+def test_the_registry_sends_to_two_schools_one_receives_and_the_sender_sees_who(
+        chromium, offices, live_server, screenshots):
+    sender = Browser(chromium, live_server, screenshots, "registry")
+    school = Browser(chromium, live_server, screenshots, "school1")
+    try:
+        # The registry clerk writes the letter, checks who receives it, then sends it.
+        sender.sign_in("registry")
+        page = sender.page
+        page.goto("/correspondence/compose")
+        page.locator(".card", has_text="Central registry").get_by_role("link", name="Outgoing letter").click()
+        page.get_by_label("Subject").fill(SUBJECT)
+        page.get_by_label("To", exact=True).fill("ผู้อำนวยการโรงเรียนบ้านหนองบัว และโรงเรียนวัดท่าช้าง")
+        page.get_by_text("Pick schools").click()
+        _pick_school(page, offices.first.name)
+        _pick_school(page, offices.second.name)
+        page.get_by_role("button", name="Check the recipients").click()
+        send_button = page.get_by_role("button", name=re.compile(r"Send to 2 recipient"))
+        send_button.wait_for()
+        sender.shot("checked")
+        with page.expect_navigation():
+            send_button.click()
+        assert "is sent to 2 recipient(s)" in page.get_by_role("alert").first.inner_text()
+        letter_id = int(re.search(r"/letters/(\d+)", page.url).group(1))
+
+        # School 1's clerk finds it in the inbox and receives it.
+        school.sign_in("clerk1")
+        inbox = school.page
+        inbox.goto("/correspondence/inbox")
+        inbox.get_by_role("link", name=re.compile(re.escape(SUBJECT))).click()
+        school.shot("waiting")
+        with inbox.expect_navigation():
+            inbox.get_by_role("button", name="Receive").click()
+        assert "Received." in inbox.get_by_role("alert").first.inner_text()
+        assert re.search(rf"/letters/{letter_id}\b", inbox.url)
+
+        # The sender sees ✓ with the time for school 1, ✗ for school 2.
+        page.goto(f"/correspondence/letters/{letter_id}/receipts")
+        sender.shot("receipts")
+        first_row = page.locator("[data-receipts] tr", has_text=offices.first.name)
+        second_row = page.locator("[data-receipts] tr", has_text=offices.second.name)
+        received = first_row.locator("[data-received]").inner_text()
+        assert re.search(r"✓ Received .*\d{1,2}:\d{2}", received), received
+        assert offices.first_clerk.first_name in received
+        assert second_row.locator("[data-not-received]").inner_text().startswith("✗ Not received yet")
+        assert page.locator("[data-count-received]").inner_text() == "1"
+        assert page.locator("[data-count-waiting]").inner_text() == "1"
+        assert sender.problems == [] and school.problems == []
+    finally:
+        sender.close()
+        school.close()
+
+    db.session.commit()  # a fresh snapshot: the server wrote it
+    letter = db.session.get(Letter, letter_id)
+    assert letter.subject == SUBJECT and letter.register.kind == "outgoing" and letter.register.scope == "office"
+    receipts = {d.school_id: (d.received_at is not None, d.received_by_id)
+                for d in db.session.scalars(select(Delivery).where(Delivery.letter_id == letter_id))}
+    assert receipts == {offices.first.id: (True, offices.first_clerk.id), offices.second.id: (False, None)}

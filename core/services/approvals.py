@@ -27,7 +27,9 @@ from typing import Callable, Iterable
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, or_, select
+from sqlalchemy import (
+    JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_, func, not_, or_, select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.routing import BuildError
@@ -215,20 +217,28 @@ class Kind:
     label: object = ""
     on_outcome: Callable[[ApprovalRequest, str], None] | None = None
     escalation_hours: int | None = DEFAULT_ESCALATION_HOURS
+    decide_permission: str | None = None
 
 
 _kinds: dict[tuple[str, str], Kind] = {}
 
 
-def register_kind(module: str, kind: str, label="", on_outcome=None, escalation_hours: int | None = DEFAULT_ESCALATION_HOURS):
+def register_kind(module: str, kind: str, label="", on_outcome=None, escalation_hours: int | None = DEFAULT_ESCALATION_HOURS,
+                  decide_permission: str | None = None):
     """Declare a kind of request (at import time of the module's package).
 
     ``on_outcome(request, outcome)`` is called inside the deciding transaction
     when the module's record must change: outcome is "approved", "refused",
     "returned", "withdrawn" or "cancelled" (an approved request later cancelled).
     Raising from it rolls the decision back.
+
+    ``decide_permission`` (``"rooms.approve"``): whoever decides a step of this
+    kind — the named approver, an escalation target or an acting delegate — must
+    also hold this permission. authority() checks it, so the module's own pages
+    and /approvals agree on who may decide, and waiting_for() leaves such steps
+    out for people without it.
     """
-    _kinds[(module, kind)] = Kind(module, kind, label, on_outcome, escalation_hours)
+    _kinds[(module, kind)] = Kind(module, kind, label, on_outcome, escalation_hours, decide_permission)
 
 
 def kind_label(request: ApprovalRequest):
@@ -533,9 +543,20 @@ def _lock(request: ApprovalRequest) -> ApprovalRequest:
     return request
 
 
+def _kinds_closed_to(person: Person) -> list[tuple[str, str]]:
+    """The (module, kind)s whose decide_permission ``person`` lacks."""
+    from core.permissions import has_permission
+
+    return [(kind.module, kind.kind) for kind in _kinds.values()
+            if kind.decide_permission and not has_permission(person, kind.decide_permission)]
+
+
 def authority(step: ApprovalStep, person: Person, day: dt.date | None = None) -> tuple[bool, Person | None]:
-    """(may ``person`` decide ``step``?, on whose behalf) — the approver, an escalation target, or the acting delegate."""
+    """(may ``person`` decide ``step``?, on whose behalf) — the approver, an escalation target, or the acting delegate,
+    holding the kind's decide_permission if it has one."""
     if step.status != "pending" or not person.active:
+        return False, None
+    if (step.request.module, step.request.kind) in _kinds_closed_to(person):
         return False, None
     if person.id in (step.approver_id, step.escalated_to_id):
         return True, None
@@ -765,11 +786,13 @@ def waiting_for(person: Person, day: dt.date | None = None):
     principals = principals_of(person, day)
     if principals:
         deciders.append(ApprovalStep.approver_id.in_(principals))
+    closed = [not_(and_(ApprovalRequest.module == module, ApprovalRequest.kind == kind))
+              for module, kind in _kinds_closed_to(person)]
     return (
         select(ApprovalStep).join(ApprovalRequest)
         .where(
             ApprovalStep.status == "pending", ApprovalRequest.status == "pending", or_(*deciders),
-            ApprovalRequest.module.in_(registry().enabled_ids()),
+            ApprovalRequest.module.in_(registry().enabled_ids()), *closed,
         )
         .order_by(ApprovalStep.activated_at, ApprovalStep.id)
     )

@@ -46,6 +46,8 @@ MODULE = "rooms"
 KIND_BOOKING, KIND_SERIES = "booking", "series"
 STEP_MINUTES = 15
 OPEN_STATUSES = (PENDING, CONFIRMED)
+# Deciding a room request needs this on every path: this module's buttons and core's /approvals page alike.
+DECIDE_PERMISSION = "rooms.approve"
 BOOKER_LOCK_KIND = "rooms.booker"  # the guard's lock row of one booker, never booked: see _check_open_bookings
 
 EQUIPMENT = {
@@ -246,6 +248,10 @@ def save_room(room: Room | None, fields: RoomFields, by: Person) -> Room:
         raise RoomError(_l("Opening and closing times fall on the quarter hour."))
     if fields.needs_approval and (fields.approver is None or not fields.approver.active):
         raise RoomError(_l("Choose who approves bookings of this room."))
+    if fields.needs_approval and not has_permission(fields.approver, DECIDE_PERMISSION):
+        # Named but unable to decide (core's approvals ask for the permission too): the requests would wait forever.
+        raise RoomError(_l("%(name)s may not approve room bookings: grant them the permission first, or choose "
+                           "someone else.", name=fields.approver.full_name))
     if fields.restricted and not (fields.group_ids or fields.person_ids):
         raise RoomError(_l("List the groups or people who may book this room."))
     unknown = set(fields.equipment) - set(EQUIPMENT)
@@ -730,8 +736,10 @@ def _series_decided(request: ApprovalRequest, outcome: str) -> None:
     _apply_outcome(series_bookings(request.record_id), request, outcome)
 
 
-approvals.register_kind(MODULE, KIND_BOOKING, label=_l("Room booking"), on_outcome=_booking_decided)
-approvals.register_kind(MODULE, KIND_SERIES, label=_l("Recurring room booking"), on_outcome=_series_decided)
+approvals.register_kind(MODULE, KIND_BOOKING, label=_l("Room booking"), on_outcome=_booking_decided,
+                        decide_permission=DECIDE_PERMISSION)
+approvals.register_kind(MODULE, KIND_SERIES, label=_l("Recurring room booking"), on_outcome=_series_decided,
+                        decide_permission=DECIDE_PERMISSION)
 
 
 def decide(record: Booking, person, decision: str, reason: str = "", remote_addr: str | None = None) -> Booking:

@@ -575,3 +575,51 @@ def test_two_deciders_at_the_same_moment_cannot_both_win(app, org):
     db.session.commit()  # a fresh snapshot: the threads committed after this session's last read
     assert [step.status for step in request.steps] == ["approved", "pending"]
     assert actions(request) == ["submitted", "approved"]
+
+
+# --- a kind whose deciders need a permission ------------------------------------------
+
+
+GUARDED = "guarded_request"
+approvals.register_kind(MODULE, GUARDED, label="Guarded request", on_outcome=remember_outcome,
+                        decide_permission="notices.post")
+
+
+def test_a_kind_asking_for_a_permission_is_decided_only_by_approvers_holding_it(client, login_as, grant, org):
+    request = approvals.submit(MODULE, GUARDED, 7, "ขอประกาศข่าว", org.staff, steps=[Step(org.head)])
+    db.session.commit()
+    step = request.steps[0]
+
+    # Named, but without notices.post: not waiting for them, no form, the decision refused on the page and the service.
+    assert approvals.authority(step, org.head) == (False, None)
+    assert step not in db.session.scalars(approvals.waiting_for(org.head)).all()
+    login_as(org.head)
+    assert "data-decision-form" not in client.get(f"/approvals/{request.id}").get_data(as_text=True)
+    response = client.post(f"/approvals/{request.id}/decide", data={"decision": "approve", "step_id": step.id})
+    assert response.status_code == 400
+    with pytest.raises(ApprovalError):
+        approvals.decide(request, org.head, "approve")
+    db.session.rollback()
+    assert db.session.get(ApprovalRequest, request.id).status == "pending" and OUTCOMES == []
+
+    # With it, the same person decides through the page; other kinds never asked for it.
+    grant("notices.post", to=org.head)
+    assert approvals.authority(db.session.get(ApprovalRequest, request.id).steps[0], org.head) == (True, None)
+    assert [s.id for s in db.session.scalars(approvals.waiting_for(org.head))] == [step.id]
+    assert "data-decision-form" in client.get(f"/approvals/{request.id}").get_data(as_text=True)
+    response = client.post(f"/approvals/{request.id}/decide", data={"decision": "approve", "step_id": step.id})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ApprovalRequest, request.id).status == "approved"
+    assert OUTCOMES == [(request.id, "approved")]
+
+
+def test_an_acting_delegate_needs_the_kind_s_permission_too(grant, org):
+    request = approvals.submit(MODULE, GUARDED, 8, "ขอประกาศข่าว", org.staff, steps=[Step(org.head)])
+    db.session.add(Delegation(principal_id=org.head.id, delegate_id=org.deputy.id, starts_on=calendar.local_today(),
+                              ends_on=calendar.local_today()))
+    db.session.commit()
+    grant("notices.post", to=org.head)
+    assert approvals.authority(request.steps[0], org.deputy) == (False, None)
+    grant("notices.post", to=org.deputy)
+    assert approvals.authority(request.steps[0], org.deputy) == (True, org.head)

@@ -12,7 +12,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugin_api import MenuItem, Permission, PluginInfo
+from core.plugin_api import MenuItem, Permission, PluginInfo, SettingsSpec
 
 PLUGIN_ID = "correspondence"
 
@@ -61,10 +61,38 @@ def permissions():
 
 @hookimpl
 def menu_items(user):
-    return [
+    from plugins.correspondence.services.retention import keeps_any_register
+    from plugins.correspondence.services.tracking import is_sender
+
+    items = [
         MenuItem(_l("Registers of letters"), "correspondence.index", section="general", weight=20),
         MenuItem(_l("Letters sent to me"), "correspondence.inbox", section="general", weight=21),
+        MenuItem(_l("My letters"), "correspondence.my_letters", section="general", weight=22),
+        MenuItem(_l("Search letters"), "correspondence.search", section="general", weight=23),
     ]
+    if is_sender(user):
+        items.append(MenuItem(_l("Send a letter"), "correspondence.compose_start", section="general", weight=19))
+        items.append(MenuItem(_l("Letters not received in time"), "correspondence.follow_up", section="general",
+                              weight=24))
+    if keeps_any_register(user):
+        items.append(MenuItem(_l("Destruction of letters"), "correspondence.retention_index", section="general",
+                              weight=25))
+    return items
+
+
+@hookimpl
+def settings_form():
+    from plugins.correspondence.forms.sending import SendingSettingsForm
+    from plugins.correspondence.services.sending import SETTINGS_DEFAULTS, validate_settings
+
+    return SettingsSpec(form_class=SendingSettingsForm, defaults=dict(SETTINGS_DEFAULTS), validate=validate_settings)
+
+
+@hookimpl
+def cli_commands():
+    from plugins.correspondence.services.tracking import remind_command
+
+    return [remind_command]  # khet correspondence remind --days 3, daily from cron
 
 
 @hookimpl

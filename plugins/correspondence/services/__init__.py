@@ -97,6 +97,19 @@ def printed_number(letter: Letter) -> str:
     return f"{code}/{letter.number}" if code else str(letter.number)
 
 
+SENDABLE_KINDS = ("outgoing", "circular", "order", "secret")
+
+
+def number_on_letter(letter: Letter) -> str:
+    """The number printed on the paper: the one typed for a sent letter numbered elsewhere, else the register's.
+
+    What recipients see and file as "ที่"; the register itself always shows its own line number.
+    """
+    if letter.sender_ref and letter.register.kind in SENDABLE_KINDS:
+        return letter.sender_ref
+    return printed_number(letter)
+
+
 def letter_code_of(scope: str) -> str:
     """The code printed before a place's numbers: its own (a school's "ศธ 04183.012"), else the office's.
 

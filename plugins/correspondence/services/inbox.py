@@ -18,7 +18,7 @@ from core.models import Group, Office, School
 from core.services import audit
 from plugins.correspondence.models import Delivery, Letter, Register
 from plugins.correspondence.services import (MODULE, URGENCIES, CorrespondenceError, LetterFields, _delivered_to,
-                                             _named_reader, may_receive, printed_number, register_for, register_letter)
+                                             _named_reader, may_receive, number_on_letter, register_for, register_letter)
 
 STATUSES = {"unreceived": _l("Not received yet"), "received": _l("Received"), "all": _l("All")}
 ANY_URGENT = "any_urgent"  # every urgency above normal
@@ -144,7 +144,7 @@ def receive(delivery: Delivery, by, *, now: dt.datetime | None = None, remote_ad
     if delivery.school is not None or delivery.group is not None:
         register = register_for("incoming", group=delivery.group, school=delivery.school)
         line = register_letter(register, LetterFields(
-            subject=source.subject, sender_ref=printed_number(source), letter_date=source.letter_date,
+            subject=source.subject, sender_ref=number_on_letter(source), letter_date=source.letter_date,
             from_text=_sender_name(source), to_text=(delivery.school or delivery.group).name, urgency=source.urgency,
             doc_type=source.doc_type), by, now=now, source_letter=source, commit=False, remote_addr=remote_addr)
         db.session.execute(update(Delivery).where(Delivery.id == delivery.id).values(incoming_letter_id=line.id))

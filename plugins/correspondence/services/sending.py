@@ -26,11 +26,10 @@ from core.permissions import has_permission, permission_scope
 from core.services import attachments, audit, notifications
 from core.services.attachments import DEFAULT_ALLOWED, UploadPolicy
 from plugins.correspondence.models import Delivery, Letter, RecipientList, SecretReader
-from plugins.correspondence.services import (MODULE, URGENCIES, CorrespondenceError, LetterFields, may_register,
-                                             may_register_in, people_by_ids, printed_number, register_for,
+from plugins.correspondence.services import (MODULE, SENDABLE_KINDS, URGENCIES, CorrespondenceError, LetterFields,
+                                             number_on_letter, may_register,
+                                             may_register_in, people_by_ids, register_for,
                                              register_letter, school_ids_clerked_by)
-
-SENDABLE_KINDS = ("outgoing", "circular", "order", "secret")
 
 # --- what a letter may carry: the office's setting, these defaults until an admin changes them --------------
 
@@ -323,13 +322,6 @@ def _deliver(letter: Letter, resolved: Resolved, by, now: dt.datetime, remote_ad
 
 
 # --- telling the recipients -----------------------------------------------------------------------------------
-
-
-def number_on_letter(letter: Letter) -> str:
-    """The number printed on the letter: the one typed for a letter numbered elsewhere, else the register's."""
-    if letter.sender_ref and letter.register.kind in SENDABLE_KINDS:
-        return letter.sender_ref
-    return printed_number(letter)
 
 
 def people_to_tell(deliveries: list[Delivery]) -> list[Person]:

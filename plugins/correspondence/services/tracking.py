@@ -24,10 +24,9 @@ from core.models import Group, GroupMembership, Person, School, SchoolMembership
 from core.permissions import permission_scope
 from core.services import audit, notifications
 from plugins.correspondence.models import Delivery, Letter, Register
-from plugins.correspondence.services import (MODULE, CorrespondenceError, may_read, may_register, printed_number,
-                                             school_ids_clerked_by, secret_filter)
+from plugins.correspondence.services import (MODULE, SENDABLE_KINDS, CorrespondenceError, may_read, may_register,
+                                             number_on_letter, school_ids_clerked_by, secret_filter)
 from plugins.correspondence.services.inbox import sender_name
-from plugins.correspondence.services.sending import SENDABLE_KINDS
 
 EVENT_NOT_RECEIVED = "correspondence.not_received"
 notifications.register_event(EVENT_NOT_RECEIVED, _l("A letter sent to me or my school has not been received yet"))
@@ -285,11 +284,11 @@ def _notify(delivery: Delivery, people: list[Person], now: dt.datetime) -> None:
     letter = delivery.letter
     days = max(0, (now - delivery.sent_at).days)
     if letter.is_secret:  # the subject of a secret letter does not travel by email or LINE
-        title = _l("A secret letter waits for you to receive it: number %(number)s", number=printed_number(letter))
+        title = _l("A secret letter waits for you to receive it: number %(number)s", number=number_on_letter(letter))
     else:
         title = _l("Not received yet: %(subject)s", subject=letter.subject)
     body = _l("Letter %(number)s from %(sender)s was sent %(days)s day(s) ago and has not been received. "
-              "Open it in Khet and press Receive.", number=printed_number(letter), sender=sender_name(letter),
+              "Open it in Khet and press Receive.", number=number_on_letter(letter), sender=sender_name(letter),
               days=days)
     notifications.notify(people, EVENT_NOT_RECEIVED, title, module=MODULE, body=body,
                          link=notifications.link_to("correspondence.delivery", delivery_id=delivery.id))

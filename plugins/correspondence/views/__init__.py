@@ -27,7 +27,8 @@ bp = Blueprint("correspondence", __name__, template_folder=Path(__file__).parent
 @bp.context_processor
 def _helpers():
     return {"kinds": KINDS, "urgencies": URGENCIES, "secrecies": SECRECIES, "doc_types": DOC_TYPES,
-            "printed_number": services.printed_number, "register_title": services.register_title}
+            "printed_number": services.printed_number, "number_on_letter": services.number_on_letter,
+            "sendable_kinds": services.SENDABLE_KINDS, "register_title": services.register_title}
 
 
 def _policy(letter: Letter) -> UploadPolicy:

@@ -32,7 +32,7 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_MINUTES": 15,
     "UPLOAD_FOLDER": None,  # None -> instance/uploads
-    "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,  # a letter of ten 20 MB files and its form fit
     "PER_PAGE": 25,
     "PROXY_FIX": False,  # trust one X-Forwarded-* hop (behind nginx)
     "MAIL_SERVER": None,

@@ -110,17 +110,24 @@ def _resource_ids(room_ids: list[int]) -> dict[int, int]:
 
 
 def _taken_room_days() -> set[tuple[int, dt.date]]:
-    """(room, Bangkok date) of every reservation already there (the demo's): the bulk rows keep off those days."""
+    """(room, Bangkok date) of every day a reservation already there (the demo's) touches: the bulk rows keep off
+    those days. Every day, not only the first: a demo closure may run over several."""
     from core.db import db
     from core.services.booking import BookingResource, Reservation
     from plugins.rooms import services
     from plugins.rooms.models import RESOURCE_KIND
 
     rows = db.session.execute(
-        select(BookingResource.external_id, Reservation.starts_at)
+        select(BookingResource.external_id, Reservation.starts_at, Reservation.ends_at)
         .join(BookingResource, Reservation.resource_id == BookingResource.id).where(BookingResource.kind == RESOURCE_KIND)
     ).all()
-    return {(room_id, services.local(starts_at).date()) for room_id, starts_at in rows}
+    taken = set()
+    for room_id, starts_at, ends_at in rows:
+        day, last = services.local(starts_at).date(), services.local(ends_at - dt.timedelta(microseconds=1)).date()
+        while day <= last:
+            taken.add((room_id, day))
+            day += dt.timedelta(days=1)
+    return taken
 
 
 def _working_days(first: dt.date, last: dt.date) -> list[dt.date]:

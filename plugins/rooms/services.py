@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select, update
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from core import calendar
 from core.calendar import BANGKOK

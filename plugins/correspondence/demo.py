@@ -13,11 +13,12 @@ times, so numbers follow dates and restart on 1 January, as in a real register.
 from __future__ import annotations
 
 import datetime as dt
+import bisect
 import heapq
 import itertools
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.calendar import be_year, bangkok_at, local_today, to_stored
 from core.db import db, utcnow
@@ -25,8 +26,8 @@ from core.demo import FIRST_NAMES, LAST_NAMES
 from core.models import Grant, Group, Person, School, SchoolNetwork
 from core.services.holidays import DaysOff
 from plugins.correspondence import services
-from plugins.correspondence.models import Delivery, Letter
-from plugins.correspondence.services import LetterFields, inbox, sending
+from plugins.correspondence.models import Assignment, Delivery, Letter, Route
+from plugins.correspondence.services import LetterFields, inbox, routing, sending
 # --- the words of a year of letters (shared with bench/correspondence_seed.py) ------------------
 
 AGENCIES = (  # (who writes to the office, the code printed before their numbers)
@@ -95,6 +96,7 @@ SECRET_SUBJECTS = ("ผลการสอบสวนข้อเท็จจร
                    "รายงานผลการตรวจสอบภายใน (ลับ)", "ข้อสอบคัดเลือกบุคลากร")
 HEAD_OF_OFFICE = "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษาประถมศึกษาชัยนาท"
 DAYS = 365
+ROUTED_DAYS = 60  # incoming letters of the last two months are routed inside the office
 OFFICE_OPENS, OFFICE_MINUTES = dt.time(8, 30), 8 * 60
 
 
@@ -109,6 +111,7 @@ class Office:
     schools: list[School]
     school_clerks: dict[int, Person]
     networks: list[tuple[SchoolNetwork, list[School]]]
+    officers: dict[int, list[Person]] = field(default_factory=dict)  # group id -> its officers (not its clerk)
     lax_school_ids: set[int] = field(default_factory=set)  # schools that often never receive
 
 
@@ -121,14 +124,14 @@ class Year:
         days_off = DaysOff().cover(first, today)
         self.days = [first + dt.timedelta(days=n) for n in range(DAYS + 1)
                      if days_off.is_working_day(first + dt.timedelta(days=n))]
-        self._index = {day: n for n, day in enumerate(self.days)}
 
     def moment(self, day: dt.date) -> dt.datetime:
         minutes = self.rng.randrange(OFFICE_MINUTES)
         return to_stored(bangkok_at(day, OFFICE_OPENS) + dt.timedelta(minutes=minutes, seconds=self.rng.randrange(60)))
 
     def working_days_after(self, day: dt.date, count: int) -> dt.date | None:
-        index = self._index.get(day, 0) + count
+        """The working day ``count`` working days after ``day`` (0: ``day`` itself, or the next working day)."""
+        index = bisect.bisect_left(self.days, day) + count
         return self.days[index] if index < len(self.days) else None
 
 
@@ -182,7 +185,8 @@ def _office(rng) -> Office | None:
     lax = {s.id for s in rng.sample(schools[1:], min(3, max(0, len(schools) - 1)))}
     return Office(clerk=clerk, readers=[p for p in (_person("director"), _person("admin_head")) if p is not None],
                   groups=groups, group_clerks=group_clerks, schools=schools, school_clerks=school_clerks,
-                  networks=[(n, members) for n, members in networks if members], lax_school_ids=lax)
+                  networks=[(n, members) for n, members in networks if members], lax_school_ids=lax,
+                  officers={g.id: [p for n in (2, 3) if (p := _person(f"{g.code}{n}")) is not None] for g in groups})
 
 
 class DemoYear:
@@ -205,11 +209,13 @@ class DemoYear:
         agency, code = self.rng.choice(AGENCIES)
         group = self.rng.choice(self.office.groups)
         circular = "ว " if self.rng.random() < 0.4 else ""
-        self._register("incoming", moment, LetterFields(
+        letter = self._register("incoming", moment, LetterFields(
             subject=self._subject(moment), sender_ref=f"{code}/{circular}{self.rng.randint(100, 4999)}",
             letter_date=(moment - dt.timedelta(days=self.rng.randint(1, 6))).date(), from_text=agency,
             to_text=HEAD_OF_OFFICE, urgency=urgency(self.rng), group_id=group.id,
             action=f"เสนอ ผอ.สพป. เพื่อโปรดทราบ มอบ{group.short_name or group.name}ดำเนินการ"), self.office.clerk)
+        if moment > self.timeline.now - dt.timedelta(days=ROUTED_DAYS) and self.rng.random() < 0.5:
+            self._route(letter, group, moment)
 
     def outgoing(self, moment: dt.datetime) -> None:
         """A letter to an agency or to one to three schools (sent to those through Khet); now and then a number is cancelled."""
@@ -319,6 +325,69 @@ class DemoYear:
     def _receive(self, moment: dt.datetime, delivery_id: int, clerk_id: int) -> None:
         delivery = db.session.get(Delivery, delivery_id)
         inbox.receive(delivery, db.session.get(Person, clerk_id), now=moment)
+
+    # --- routing inside the office ------------------------------------------------------
+
+    def _route(self, letter: Letter, group: Group, moment: dt.datetime) -> None:
+        """Forward to the group, present to its director, assign officers, who acknowledge and report done, each a
+        few working hours or days after the last; the letters of the last days are still on their way."""
+        clerk = self.office.group_clerks.get(group.id)
+        if clerk is None or group.director is None or not self.office.officers.get(group.id):
+            return
+        steps = [self._forward, self._present, self._assign, self._acknowledge, self._done]
+        when = moment + dt.timedelta(minutes=self.rng.randint(20, 90))
+        self.timeline.at(when, self._step, letter.id, group.id, steps)
+
+    def _step(self, moment: dt.datetime, letter_id: int, group_id: int, steps: list) -> None:
+        letter, group = db.session.get(Letter, letter_id), db.session.get(Group, group_id)
+        if steps[0](moment, letter, group) and len(steps) > 1:
+            day = self.year.working_days_after(moment.date(), self.rng.choice((0, 1, 1, 2, 4)))
+            if day is not None:
+                self.timeline.at(max(self.year.moment(day), moment + dt.timedelta(minutes=30)), self._step,
+                                 letter_id, group_id, steps[1:])
+
+    def _forward(self, moment, letter, group) -> bool:
+        routing.forward(letter, group, self.office.clerk, note="เพื่อโปรดพิจารณาดำเนินการ", now=moment)
+        return True
+
+    def _present(self, moment, letter, group) -> bool:
+        if self.rng.random() < 0.08:  # now and then the group sends it back: not its work
+            routing.return_letter(letter, self.office.group_clerks[group.id], now=moment,
+                                  reason="เรื่องนี้อยู่ในความรับผิดชอบของกลุ่มอื่น")
+            return False
+        routing.present(letter, self.office.group_clerks[group.id], note="เรียน ผอ.กลุ่ม เพื่อโปรดสั่งการ", now=moment)
+        return True
+
+    def _assign(self, moment, letter, group) -> bool:
+        officers = self.rng.sample(self.office.officers[group.id], self.rng.choice((1, 1, 2)))
+        due = self.year.working_days_after(moment.date(), self.rng.choice((3, 5, 7, 10)))
+        instruction = self.rng.choice(("ดำเนินการตามระเบียบ แล้วรายงานให้ทราบ", "จัดทำหนังสือแจ้งโรงเรียนในสังกัด",
+                                       "ประสานงานและสรุปข้อมูลเสนอ", "ทราบ มอบผู้เกี่ยวข้องดำเนินการ"))
+        today = local_today()
+        made = routing.assign(letter, officers, group.director, instruction=instruction,
+                              due_on=max(due, today) if due else None, now=moment)
+        if due is not None and due < today:
+            # The service checks a due date against the real today, not the demo's moment of assigning: a letter
+            # assigned weeks ago gets the due date it was given then written here.
+            ids = [a.id for a in made]
+            db.session.execute(update(Assignment).where(Assignment.id.in_(ids)).values(due_on=due))
+            db.session.execute(update(Route).where(Route.letter_id == letter.id, Route.action == "assign",
+                                                   Route.at == moment).values(due_on=due))
+            db.session.commit()
+        return True
+
+    def _acknowledge(self, moment, letter, group) -> bool:
+        for assignment in routing.assignments_of(letter):
+            if assignment.done_at is None and assignment.returned_at is None and self.rng.random() < 0.85:
+                routing.acknowledge(letter, assignment.officer, now=moment)
+        return True
+
+    def _done(self, moment, letter, group) -> bool:
+        for assignment in routing.assignments_of(letter):
+            if assignment.acknowledged_at is not None and assignment.done_at is None and self.rng.random() < 0.7:
+                routing.report_done(letter, assignment.officer, note="ดำเนินการแล้ว แจ้งโรงเรียนตามหนังสือที่ส่งไป",
+                                    now=moment)
+        return False
 
     # --- the year --------------------------------------------------------------------
 

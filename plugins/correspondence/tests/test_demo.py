@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from core import security
+from core.calendar import local_today, to_local
 from core.db import db
 from core.demo import ADMIN_PASSWORD, DEMO_PASSWORD, seed_demo
 from core.models import Person, School
-from plugins.correspondence.models import Delivery, Letter, Register, SecretReader
+from plugins.correspondence.models import Assignment, Delivery, Letter, Register, Route, SecretReader
 
 pytestmark = pytest.mark.khet_plugins("correspondence")
 
@@ -37,6 +38,7 @@ def test_the_demo_is_a_year_of_letters_in_date_order_with_receipts_and_secret_le
     _a_year_numbered_in_date_order()
     _circulars_reach_the_schools_most_receive_within_days_some_never()
     _secret_letters_are_named_and_sent_only_to_named_people(demo)
+    _letters_are_routed_to_groups_and_officers_some_overdue()
 
 
 def _a_year_numbered_in_date_order():
@@ -54,7 +56,8 @@ def _a_year_numbered_in_date_order():
     incoming = _lines(kind="incoming", scope="office")
     assert len(incoming) > 150
     assert len({line.from_text for line in incoming}) >= 8  # สพฐ., the province and other agencies
-    assert all(line.group_id for line in incoming)  # each handed to a group
+    returned = set(db.session.scalars(select(Route.letter_id).where(Route.action == "return")))
+    assert all(line.group_id for line in incoming if line.id not in returned)  # each handed to a group, unless sent back
     subjects = " ".join(line.subject for line in letters)
     for topic in ("งบประมาณ", "นักเรียน", "ประชุม", "โครงการ", "อบรม", "รายงานผล"):
         assert topic in subjects
@@ -93,6 +96,15 @@ def _secret_letters_are_named_and_sent_only_to_named_people(demo):
         assert all(d.person_id in readers and d.school_id is None and d.group_id is None for d in sent_to)
     assert db.session.scalar(select(func.count()).select_from(Delivery).where(
         Delivery.letter_id.in_([s.id for s in secret]))) > 0
+
+
+def _letters_are_routed_to_groups_and_officers_some_overdue():
+    hops = set(db.session.scalars(select(Route.action).distinct()))
+    assert {"forward", "present", "assign", "acknowledge", "done"} <= hops
+    assignments = db.session.scalars(select(Assignment)).all()
+    assert any(a.done_at for a in assignments)
+    assert any(a.done_at is None and a.due_on and a.due_on < local_today() for a in assignments)  # overdue
+    assert all(a.due_on is None or a.due_on >= to_local(a.assigned_at).date() for a in assignments)
 
 
 def test_the_readme_logins_find_letters(demo, login_as):

@@ -49,10 +49,11 @@ def throwaway_database(target: str, scratch: Path):
 def migrated_app(database_url: str, instance_path: Path, **config):
     """A Khet app on ``database_url`` with every installed component migrated to head."""
     from core import migrate
-    from core.app import create_app
+    from core.app import create_app, settle_for_serving
 
     app = create_app(config={"DATABASE_URL": database_url, **config}, instance_path=instance_path)
     migrate.upgrade_all(app)
+    settle_for_serving()  # as core.wsgi does for gunicorn
     return app
 
 

@@ -67,10 +67,11 @@ def floor():
 
 def serving_app():
     """The app gunicorn serves: Khet as configured by KHET_* variables, plus the floor route."""
-    from core.app import create_app
+    from core.app import create_app, settle_for_serving
 
     app = create_app()
     app.add_url_rule(FLOOR_PATH, "bench_floor", floor)
+    settle_for_serving()
     return app
 
 

@@ -187,6 +187,10 @@ def _serve(app, host: str, port: int | None) -> None:
     port = port or int(os.environ.get("PORT", 5000))
     from werkzeug.serving import run_simple
 
+    from core.app import settle_for_serving
+
+    settle_for_serving()
+
     click.echo(_("Khet is serving on %(url)s  (Ctrl+C stops it)", url=f"http://{host}:{port}"))
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 

@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import db, utcnow, write_transaction
+from core.db import db, per_request, utcnow, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +189,8 @@ class EmailChannel:
     label = _l("Email")
 
     def address_for(self, person) -> str | None:
-        if not (person.email or "").strip() or not mail_settings()["host"]:
+        # Asked once per recipient: a letter to 300 schools would otherwise read the settings 300 times.
+        if not (person.email or "").strip() or not per_request("core_mail_host", lambda: mail_settings()["host"]):
             return None
         return person.email.strip()
 

@@ -18,7 +18,7 @@ import heapq
 import itertools
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core.calendar import be_year, bangkok_at, local_today, to_stored
 from core.db import db, utcnow
@@ -26,7 +26,7 @@ from core.demo import FIRST_NAMES, LAST_NAMES
 from core.models import Grant, Group, Person, School, SchoolNetwork
 from core.services.holidays import DaysOff
 from plugins.correspondence import services
-from plugins.correspondence.models import Assignment, Delivery, Letter, Route
+from plugins.correspondence.models import Delivery, Letter
 from plugins.correspondence.services import LetterFields, inbox, routing, sending
 # --- the words of a year of letters (shared with bench/correspondence_seed.py) ------------------
 
@@ -363,17 +363,7 @@ class DemoYear:
         due = self.year.working_days_after(moment.date(), self.rng.choice((3, 5, 7, 10)))
         instruction = self.rng.choice(("ดำเนินการตามระเบียบ แล้วรายงานให้ทราบ", "จัดทำหนังสือแจ้งโรงเรียนในสังกัด",
                                        "ประสานงานและสรุปข้อมูลเสนอ", "ทราบ มอบผู้เกี่ยวข้องดำเนินการ"))
-        today = local_today()
-        made = routing.assign(letter, officers, group.director, instruction=instruction,
-                              due_on=max(due, today) if due else None, now=moment)
-        if due is not None and due < today:
-            # The service checks a due date against the real today, not the demo's moment of assigning: a letter
-            # assigned weeks ago gets the due date it was given then written here.
-            ids = [a.id for a in made]
-            db.session.execute(update(Assignment).where(Assignment.id.in_(ids)).values(due_on=due))
-            db.session.execute(update(Route).where(Route.letter_id == letter.id, Route.action == "assign",
-                                                   Route.at == moment).values(due_on=due))
-            db.session.commit()
+        routing.assign(letter, officers, group.director, instruction=instruction, due_on=due, now=moment)
         return True
 
     def _acknowledge(self, moment, letter, group) -> bool:

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from core.calendar import local_today
+from core.calendar import local_today, to_local
 from core.db import db, utcnow
 from core.models import Group, GroupMembership, Person, SchoolMembership
 from core.services import audit, notifications
@@ -368,9 +368,9 @@ def assign(letter: Letter, officers: list[Person], by, *, instruction: str, due_
         if open_assignment_of(officer, letter) is not None:
             raise CorrespondenceError(_l("%(name)s already has this letter to act on.", name=officer.full_name))
     instruction = _text(instruction, _l("Write the instruction for the officers."))
-    if due_on is not None and due_on < local_today():
-        raise CorrespondenceError(_l("The due date cannot be in the past."))
     now = now or utcnow()
+    if due_on is not None and due_on < to_local(now).date():  # the Bangkok day of the instruction
+        raise CorrespondenceError(_l("The due date cannot be in the past."))
     made = []
     for officer in chosen:
         _name_reader(letter, officer, by)

@@ -198,3 +198,55 @@ def test_the_global_search_box_lists_letters_the_person_may_open(app, office, le
 
 def test_the_search_index_is_made_by_migration_and_models_still_agree(app):
     assert "correspondence" not in migrate.differences(app)
+
+
+def test_results_come_in_the_order_they_were_registered(office, letter_fields):
+    """Newest first means the last line written in the registers: the order the indexes keep, so a page of a
+    common word is read without sorting every match (the registered time a clerk gave does not reorder it)."""
+    incoming = services.register_for("incoming")
+    written_first = services.register_letter(incoming, letter_fields("ขอเชิญประชุมครั้งที่หนึ่ง"), office.registry_clerk,
+                                             now=MAY_1 + dt.timedelta(hours=2))
+    written_last = services.register_letter(incoming, letter_fields("ขอเชิญประชุมครั้งที่สอง"), office.registry_clerk,
+                                            now=MAY_1)
+    assert found(office.reader, "เชิญประชุม") == [written_last.subject, written_first.subject]
+    assert found(office.reader, "ญป") == [written_last.subject, written_first.subject]  # the LIKE path too
+
+
+def test_a_long_word_must_match_whole_not_only_its_ending(office, letter_fields):
+    """The index looks up the end of a long word; the rows it finds are checked against the whole word."""
+    incoming = services.register_for("incoming")
+    for sender in ("โรงเรียนบ้านหนองบัวแดง", "โรงเรียนวัดหนองบัวแดง"):
+        services.register_letter(incoming, letter_fields("ส่งแบบรายงาน", from_text=sender), office.registry_clerk,
+                                 now=MAY_1)
+    page = search_page(office.reader, "โรงเรียนบ้านหนองบัวแดง")
+    assert [letter.from_text for letter in page.items] == ["โรงเรียนบ้านหนองบัวแดง"]
+    page = search_page(office.reader, "หนองบัวแดง ส่งแบบรายงาน")
+    assert [letter.from_text for letter in page.items] == ["โรงเรียนวัดหนองบัวแดง", "โรงเรียนบ้านหนองบัวแดง"]
+
+
+def test_a_school_clerk_pages_through_only_the_letters_of_their_school(office, letter_fields, make_person,
+                                                                       make_school, grant):
+    """Paging follows the registration order, and only the school's own lines are counted in a page."""
+    clerk = make_person(first_name="ธุรการ")
+    school = make_school(name="โรงเรียนบ้านหนองบัว", clerks=[clerk])
+    other = make_school(name="โรงเรียนบ้านโนนสูง")
+    own, others = services.register_for("incoming", school=school), services.register_for("incoming", school=other)
+    for n in range(23):
+        for register in (own, others):
+            services.register_letter(register, letter_fields(f"รายงานผลการเรียนฉบับที่ {n:02d}"), clerk
+                                     if register is own else office.registry_clerk, now=MAY_1 + dt.timedelta(minutes=n))
+    first = search_page(clerk, "รายงานผลการเรียน", per_page=10)
+    third = search_page(clerk, "รายงานผลการเรียน", page=3, per_page=10)
+    assert [letter.subject[-2:] for letter in first.items] == [f"{n:02d}" for n in range(22, 12, -1)]
+    assert [letter.subject[-2:] for letter in third.items] == ["02", "01", "00"] and not third.has_next
+    assert {letter.register_id for letter in first.items + third.items} == {own.id}
+
+
+def test_someone_granted_a_schools_registers_finds_its_lines(office, letter_fields, make_person, make_school, grant):
+    school, other = make_school(name="โรงเรียนบ้านหนองบัว"), make_school(name="โรงเรียนบ้านโนนสูง")
+    supervisor = make_person(first_name="ศึกษานิเทศก์")
+    grant("correspondence.read", to=supervisor, scope=school)
+    for place in (school, other):
+        services.register_letter(services.register_for("incoming", school=place),
+                                 letter_fields(f"แบบสำรวจข้อมูลครู {place.name}"), office.registry_clerk, now=MAY_1)
+    assert found(supervisor, "แบบสำรวจ") == ["แบบสำรวจข้อมูลครู โรงเรียนบ้านหนองบัว"]

@@ -27,7 +27,7 @@ from core.models import Grant, Group, Person, School, SchoolNetwork
 from core.services.holidays import DaysOff
 from plugins.correspondence import services
 from plugins.correspondence.models import Delivery, Letter
-from plugins.correspondence.services import LetterFields, inbox, routing, sending
+from plugins.correspondence.services import LetterFields, inbox, numbering, retention, routing, sending
 # --- the words of a year of letters (shared with bench/correspondence_seed.py) ------------------
 
 AGENCIES = (  # (who writes to the office, the code printed before their numbers)
@@ -424,3 +424,31 @@ def create_demo_letters(rng) -> None:
     year = DemoYear(rng, office, utcnow().replace(microsecond=0))
     year.plan()
     year.run()
+    _schools_own_codes(office)
+    _old_register_due_for_destruction(rng, office)
+
+
+def _schools_own_codes(office: Office) -> None:
+    """The first schools print their own code (the office's code and the school's number), the rest the office's."""
+    office_code = services.letter_code_of("office")
+    if not office_code:
+        return
+    for number, school in enumerate(office.schools[:5], start=1):
+        numbering.set_letter_code(services.scope_of(school=school), f"{office_code}.{number:03d}", office.clerk)
+
+
+def _old_register_due_for_destruction(rng, office: Office) -> None:
+    """Lines of the register of 2557, carried over from paper, now past their ten years: this year's list waits for
+    the committee. Two are kept permanently and never listed."""
+    register = services.register_for("incoming")
+    first = dt.datetime(2014, 1, 6, 2, 0)  # 6 January 2557, 09:00 in Bangkok
+    for number in range(12):
+        moment = first + dt.timedelta(days=number * 29)
+        agency, code = AGENCIES[number % len(AGENCIES)]
+        letter = services.register_letter(register, LetterFields(
+            subject=letter_subject(rng, be_year(moment.year)), sender_ref=f"{code}/{rng.randint(100, 9999)}",
+            letter_date=moment.date() - dt.timedelta(days=2), from_text=agency, to_text="ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา",
+            group_id=office.groups[number % len(office.groups)].id), office.clerk, now=moment)
+        if number in (3, 8):
+            retention.set_retention(letter, None, office.clerk)
+    retention.make_list("office", office.clerk)

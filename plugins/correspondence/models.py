@@ -66,8 +66,9 @@ class Letter(db.Model):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_person.id", ondelete="SET NULL"))
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
-    # How long the letter is kept (อายุการเก็บ): years, or None for permanently.
-    retention_years: Mapped[int | None] = mapped_column(Integer, default=10)
+    # How long the letter is kept (อายุการเก็บ): years, or None for permanently. No column default: the ORM would
+    # put it in place of an explicit None; services.LetterFields gives the regulation's ten years.
+    retention_years: Mapped[int | None] = mapped_column(Integer)
     # A destroyed letter keeps its register line and loses its files.
     destroyed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     destruction_list_id: Mapped[int | None] = mapped_column(

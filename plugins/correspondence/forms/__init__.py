@@ -14,6 +14,23 @@ def _choices(labels):
     return lambda: [SelectChoice(code, label) for code, label in labels.items()]
 
 
+PERMANENTLY = "permanent"
+
+
+def retention_field():
+    """The retention classes of the regulation, chosen when a letter is registered (other years: on the letter page)."""
+    return SelectField(_l("Kept for"), default="10", choices=lambda: [
+        SelectChoice("10", _l("10 years (general)")), SelectChoice("1", _l("1 year (routine matters)")),
+        SelectChoice(PERMANENTLY, _l("Permanently"))])
+
+
+def retention_years_of(field) -> int | None:
+    """The years a retention field chose; None for permanently; the default ten when the form has no such field."""
+    if field is None:
+        return 10
+    return None if field.data == PERMANENTLY else int(field.data)
+
+
 class LetterForm(FlaskForm):
     """One register line. The number is not on the form: it is taken when the line is saved."""
 
@@ -29,6 +46,7 @@ class LetterForm(FlaskForm):
     officer_id = SelectField(_l("Officer"), coerce=int, validators=[Optional()])
     action = TextAreaField(_l("Action taken"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
     remarks = TextAreaField(_l("Remarks"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
+    retention = retention_field()
     readers = SelectMultipleField(_l("Named readers (secret letters only)"), coerce=int, validators=[Optional()])
     files = MultipleFileField(_l("Attachments"))
 
@@ -37,6 +55,7 @@ class CorrectionForm(LetterForm):
     """A correction: the same fields; secrecy, readers and files are not changed here."""
 
     secrecy = None
+    retention = None  # changed on the letter page, where the destruction lists are minded
     readers = None
     files = None
 

@@ -13,11 +13,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.services.attachments import KINDS as FILE_KINDS
+from plugins.correspondence.forms import _choices, retention_field
 from plugins.correspondence.services import DOC_TYPES, SECRECIES, URGENCIES
-
-
-def _choices(labels):
-    return lambda: [SelectChoice(code, label) for code, label in labels.items()]
 
 
 class RecipientsForm(FlaskForm):
@@ -67,6 +64,7 @@ class ComposeForm(RecipientsForm):
     officer_id = SelectField(_l("Responsible officer"), coerce=int, validators=[Optional()])
     # The summary is the register's หมายเหตุ (remarks) column: what the recipients read before opening the files.
     remarks = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    retention = retention_field()
     attachments = FieldList(FormField(AttachmentRow))
 
 

@@ -334,6 +334,7 @@ class LetterFields:
     doc_type: str = "external"
     group_id: int | None = None
     officer_id: int | None = None
+    retention_years: int | None = 10  # how long it is kept; None: permanently (see services.retention)
 
 
 def _check_fields(register: Register, values: LetterFields) -> None:
@@ -352,6 +353,8 @@ def _check_fields(register: Register, values: LetterFields) -> None:
     for limit_field, limit in (("sender_ref", 100), ("from_text", 255), ("to_text", 255)):
         if len(getattr(values, limit_field)) > limit:
             raise CorrespondenceError(_l("A field is too long: %(field)s.", field=limit_field))
+    if values.retention_years is not None and not 1 <= values.retention_years <= 100:
+        raise CorrespondenceError(_l("The retention is a number of years from 1 to %(most)s, or permanently.", most=100))
     if values.group_id is not None and db.session.get(Group, values.group_id) is None:
         raise CorrespondenceError(_l("Choose the group from the list."))
     if values.officer_id is not None:

@@ -38,6 +38,26 @@ def test_take_an_outgoing_number_shows_the_printed_number(office, login_as):
     assert "ศธ 04183/1" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(("chosen", "kept_years"), [("10", 10), ("1", 1), ("permanent", None)])
+def test_the_clerk_chooses_the_retention_class_when_registering(office, login_as, chosen, kept_years):
+    client = login_as(office.registry_clerk)
+    response = client.post("/correspondence/new/incoming/office", data={
+        "subject": "แจ้งวันหยุดราชการ", "urgency": "normal", "secrecy": "none", "doc_type": "external", "group_id": 0,
+        "officer_id": 0, "retention": chosen})
+    assert response.status_code == 302
+    (letter,) = _letters()
+    assert letter.retention_years == kept_years
+
+
+def test_a_retention_not_on_the_list_is_refused_and_takes_no_number(office, login_as):
+    client = login_as(office.registry_clerk)
+    response = client.post("/correspondence/new/incoming/office", data={
+        "subject": "แจ้งวันหยุดราชการ", "urgency": "normal", "secrecy": "none", "doc_type": "external", "group_id": 0,
+        "officer_id": 0, "retention": "1000"})
+    assert response.status_code == 200
+    assert _letters() == []
+
+
 def test_a_form_without_subject_is_refused_and_takes_no_number(office, login_as):
     client = login_as(office.registry_clerk)
     response = client.post("/correspondence/new/incoming/office", data={

@@ -16,7 +16,8 @@ from core.services import attachments, audit
 from core.services.attachments import UploadPolicy, UploadRejected
 from core.web import attach_from_form, paginate
 from plugins.correspondence import services
-from plugins.correspondence.forms import CancelForm, CorrectionForm, FilesForm, ForwardForm, LetterForm
+from plugins.correspondence.forms import (CancelForm, CorrectionForm, FilesForm, ForwardForm, LetterForm,
+                                         retention_years_of)
 from plugins.correspondence.models import Letter, Register
 from plugins.correspondence.services import DOC_TYPES, KINDS, SECRECIES, URGENCIES, CorrespondenceError
 from plugins.correspondence.services import sending as sending_rules
@@ -76,6 +77,7 @@ def _fields_from(form) -> services.LetterFields:
         remarks=form.remarks.data or "", urgency=form.urgency.data, doc_type=form.doc_type.data,
         secrecy=form.secrecy.data if getattr(form, "secrecy", None) is not None else "none",
         group_id=form.group_id.data or None, officer_id=form.officer_id.data or None,
+        retention_years=retention_years_of(getattr(form, "retention", None)),
     )
 
 

@@ -25,6 +25,7 @@ from core.permissions import SIGNED_IN, require
 from core.services.attachments import KINDS as FILE_KINDS
 from core.services.attachments import UploadRejected, format_size
 from plugins.correspondence import services
+from plugins.correspondence.forms import retention_years_of
 from plugins.correspondence.forms.sending import ComposeForm, RecipientsForm, SendForm
 from plugins.correspondence.models import RecipientList
 from plugins.correspondence.services import CorrespondenceError
@@ -189,7 +190,7 @@ def _letter_fields(form: ComposeForm) -> services.LetterFields:
         subject=form.subject.data or "", letter_date=form.letter_date.data, from_text=form.from_text.data or "",
         to_text=form.to_text.data or "", remarks=form.remarks.data or "", urgency=form.urgency.data,
         secrecy=form.secrecy.data, doc_type=form.doc_type.data, group_id=form.group_id.data or None,
-        officer_id=form.officer_id.data or None)
+        officer_id=form.officer_id.data or None, retention_years=retention_years_of(form.retention))
 
 
 def _attached(form: ComposeForm) -> list[sending_rules.Attached]:

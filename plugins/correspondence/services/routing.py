@@ -378,6 +378,8 @@ def assign(letter: Letter, officers: list[Person], by, *, instruction: str, due_
         made.append(Assignment(letter_id=letter.id, officer_id=officer.id, assigned_by_id=by.id, assigned_at=now,
                                instruction=instruction, due_on=due_on))
     db.session.add_all(made)
+    if letter.officer_id is None:  # the register's ผู้รับผิดชอบ column names the first officer given the letter
+        letter.officer_id = chosen[0].id
     _notify(chosen, EVENT_ASSIGNED, letter, _l("Letter assigned to you: %(subject)s", subject=letter.subject),
             _l("A secret letter is assigned to you"), body=instruction)
     db.session.commit()

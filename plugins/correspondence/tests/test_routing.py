@@ -96,6 +96,7 @@ def test_registry_to_group_to_director_to_two_officers_who_acknowledge_and_repor
     ]
     letter = db.session.get(Letter, incoming.id)
     assert letter.group_id == office.planning.id
+    assert letter.officer_id == staff.officer_a.id  # the register's responsible officer: the first one assigned
     assignments = routing.assignments_of(letter)
     assert [(a.officer_id, a.instruction, a.due_on, a.done_note) for a in assignments] == [
         (staff.officer_a.id, "ดำเนินการรวบรวมข้อมูลและรายงานภายในกำหนด", due, "ส่งรายงานแล้ว"),

@@ -381,3 +381,51 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+PHONE_SCREEN = {"width": 375, "height": 740}
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    """Where browser tests save their screenshots: $KHET_SCREENSHOTS to keep them, else the test's temporary folder."""
+    folder = Path(os.environ.get("KHET_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class BrowserSession:
+    """One person's browser on the live server; script errors and server errors land in ``problems``.
+
+    A browser test ends with ``assert not session.problems``: a page that raised in the browser or answered
+    5xx fails the test even when the steps it checks went through.
+    """
+
+    def __init__(self, chromium, base_url: str, screenshots: Path, name: str, *, phone: bool = False,
+                 locale: str = "en-US"):
+        options = {"viewport": PHONE_SCREEN} if phone else {}
+        self.context = chromium.new_context(base_url=base_url, locale=locale, **options)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.screenshots, self.name = screenshots, name
+        self.problems: list[str] = []
+        self.page.on("pageerror", lambda error: self.problems.append(f"{self.page.url}: script error: {error}"))
+        self.page.on("response", lambda r: r.status >= 500 and self.problems.append(f"{r.url}: {r.status}"))
+
+    def sign_in(self, username: str, password: str) -> None:
+        self.page.goto("/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", password)
+        with self.page.expect_navigation():
+            self.page.locator("main form button[type=submit]").click()
+        assert self.page.locator("[data-user-menu]").count() == 1, f"{username} is not signed in"
+
+    def fits_the_screen(self) -> None:
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{self.page.url} is {overflow}px wider than the screen"
+
+    def shot(self, what: str) -> None:
+        self.page.screenshot(path=str(self.screenshots / f"{self.name}-{what}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()

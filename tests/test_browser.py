@@ -8,7 +8,6 @@ temporary folder.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -25,13 +24,6 @@ VIEWPORTS = {
     "desktop": {"width": 1280, "height": 800},
     "phone": {"width": 375, "height": 740},
 }
-
-
-@pytest.fixture
-def screenshots(tmp_path) -> Path:
-    folder = Path(os.environ.get("KHET_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 class Visit:

@@ -7,54 +7,19 @@ then shows ✓ with the time for school 1 and ✗ for school 2. Screenshots go t
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from core.db import db
+from core.testing import BrowserSession
 from plugins.correspondence.models import Delivery, Letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.khet_plugins("correspondence")]
 
 PASSWORD = "สารบรรณ-2569-ทดสอบ"
 SUBJECT = "ขอเชิญประชุมผู้บริหารสถานศึกษา ประจำเดือนกรกฎาคม"
-
-
-@pytest.fixture
-def screenshots(tmp_path) -> Path:
-    folder = Path(os.environ.get("KHET_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-class Browser:
-    """One person's browser; script errors and server errors are collected and fail the test."""
-
-    def __init__(self, chromium, base_url: str, screenshots: Path, name: str):
-        self.context = chromium.new_context(base_url=base_url, locale="en-US")
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(10_000)
-        self.screenshots, self.name = screenshots, name
-        self.problems: list[str] = []
-        self.page.on("pageerror", lambda error: self.problems.append(f"{self.page.url}: script error: {error}"))
-        self.page.on("response", lambda r: r.status >= 500 and self.problems.append(f"{r.url}: {r.status}"))
-
-    def sign_in(self, username: str) -> None:
-        self.page.goto("/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
-        with self.page.expect_navigation():
-            self.page.locator("main form button[type=submit]").click()
-        assert self.page.locator("[data-user-menu]").count() == 1, f"{username} is not signed in"
-
-    def shot(self, what: str) -> None:
-        self.page.screenshot(path=str(self.screenshots / f"correspondence-{self.name}-{what}.png"), full_page=True)
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture
@@ -81,11 +46,11 @@ def _pick_school(page, name: str) -> None:
 
 def test_the_registry_sends_to_two_schools_one_receives_and_the_sender_sees_who(
         chromium, offices, live_server, screenshots):
-    sender = Browser(chromium, live_server, screenshots, "registry")
-    school = Browser(chromium, live_server, screenshots, "school1")
+    sender = BrowserSession(chromium, live_server, screenshots, "correspondence-registry")
+    school = BrowserSession(chromium, live_server, screenshots, "correspondence-school1")
     try:
         # The registry clerk writes the letter, checks who receives it, then sends it.
-        sender.sign_in("registry")
+        sender.sign_in("registry", PASSWORD)
         page = sender.page
         page.goto("/correspondence/compose")
         page.locator(".card", has_text="Central registry").get_by_role("link", name="Outgoing letter").click()
@@ -104,7 +69,7 @@ def test_the_registry_sends_to_two_schools_one_receives_and_the_sender_sees_who(
         letter_id = int(re.search(r"/letters/(\d+)", page.url).group(1))
 
         # School 1's clerk finds it in the inbox and receives it.
-        school.sign_in("clerk1")
+        school.sign_in("clerk1", PASSWORD)
         inbox = school.page
         inbox.goto("/correspondence/inbox")
         inbox.get_by_role("link", name=re.compile(re.escape(SUBJECT))).click()

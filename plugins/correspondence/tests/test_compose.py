@@ -21,6 +21,7 @@ from core.services.attachments import Attachment
 from core.services.notifications import Notification
 from core.settings import save_settings
 from core.storage import get_storage
+from core.testing import BrowserSession
 from plugins.correspondence import services
 from plugins.correspondence.forms.sending import SendingSettingsForm
 from plugins.correspondence.models import Delivery, Letter, RecipientList, SecretReader
@@ -442,28 +443,16 @@ def test_group_members_who_keep_its_register_are_told(office, make_person, sende
 
 @pytest.mark.browser
 def test_on_a_phone_the_clerk_filters_300_schools_checks_the_list_attaches_a_file_and_sends(
-        chromium, office, sender, three_hundred_schools, live_server, tmp_path):
-    import os
-
+        chromium, office, sender, three_hundred_schools, live_server, screenshots, tmp_path):
     from core import security
-
-    shots = Path(os.environ.get("KHET_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
 
     sender.password_hash = security.hash_password("สารบรรณ-2569-ทดสอบ")
     db.session.commit()
     (tmp_path / "หนังสือเชิญ.pdf").write_bytes(PDF)
-    context = chromium.new_context(viewport={"width": 375, "height": 740}, base_url=live_server)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    problems = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
+    phone = BrowserSession(chromium, live_server, screenshots, "correspondence-compose", phone=True)
+    page = phone.page
     try:
-        page.goto("/login")
-        page.fill("#username", sender.username)
-        page.fill("#password", "สารบรรณ-2569-ทดสอบ")
-        with page.expect_navigation():
-            page.locator("main form button[type=submit]").click()
+        phone.sign_in(sender.username, "สารบรรณ-2569-ทดสอบ")
         page.goto(COMPOSE.format(kind="circular", scope="office"))
         page.fill("#subject", "ขอเชิญประชุมผู้บริหารสถานศึกษา")
         schools = page.locator("[data-picker-schools]")
@@ -473,20 +462,20 @@ def test_on_a_phone_the_clerk_filters_300_schools_checks_the_list_attaches_a_fil
         assert schools.locator("[data-pick-group]:visible").count() == 3
         schools.locator("[data-select-visible]").click()
         assert schools.locator("[data-chosen-count]").inner_text() == "10"
-        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+        phone.fits_the_screen()
         with page.expect_navigation():
             page.get_by_role("button", name="Check the recipients").click()
 
         assert page.locator("[data-resolved]").get_attribute("data-count") == "10"
-        page.screenshot(path=str(shots / "correspondence-compose-checked.png"), full_page=True)
+        phone.shot("checked")
         page.set_input_files("input[name='attachments-0-file']", str(tmp_path / "หนังสือเชิญ.pdf"))
         page.fill("input[name='attachments-0-description']", "หนังสือเชิญประชุม")
         with page.expect_navigation():
             page.locator("[data-send]").click()
         assert "/correspondence/letters/" in page.url
-        assert problems == []
+        assert phone.problems == []
     finally:
-        context.close()
+        phone.close()
     db.session.commit()  # a fresh snapshot: the server wrote it
     sent_to = db.session.scalars(select(School.name).join(Delivery, Delivery.school_id == School.id)).all()
     assert sorted(sent_to) == [f"โรงเรียนบ้านหนองบัว {n:03d}" for n in range(10, 20)]

@@ -6,59 +6,19 @@ fixtures of Khet's pytest plugin. Screenshots go to $KHET_SCREENSHOTS when set.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from core.db import db
+from core.testing import BrowserSession
 from core.services.booking import CONFIRMED, PENDING
 from plugins.rooms.models import Booking
 from plugins.rooms.tests.helpers import next_weekday
 
 pytestmark = [pytest.mark.browser, pytest.mark.khet_plugins("rooms")]
 
-PHONE = {"width": 375, "height": 740}
 PASSWORD = "ห้องประชุม-2569-ทดสอบ"
-
-
-@pytest.fixture
-def screenshots(tmp_path) -> Path:
-    folder = Path(os.environ.get("KHET_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-class Phone:
-    """One person's browser on a 375 px screen; problems (script errors, server errors) are collected."""
-
-    def __init__(self, browser, base_url: str, screenshots: Path, name: str):
-        self.context = browser.new_context(viewport=PHONE, base_url=base_url)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(10_000)
-        self.screenshots, self.name = screenshots, name
-        self.problems: list[str] = []
-        self.page.on("pageerror", lambda error: self.problems.append(f"{self.page.url}: script error: {error}"))
-        self.page.on("response", lambda r: r.status >= 500 and self.problems.append(f"{r.url}: {r.status}"))
-
-    def sign_in(self, username: str) -> None:
-        self.page.goto("/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
-        with self.page.expect_navigation():
-            self.page.locator("main form button[type=submit]").click()
-        assert self.page.locator("[data-user-menu]").count() == 1, f"{username} is not signed in"
-
-    def fits_the_screen(self) -> None:
-        overflow = self.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{self.page.url} is {overflow}px wider than a phone's screen"
-
-    def shot(self, what: str) -> None:
-        self.page.screenshot(path=str(self.screenshots / f"rooms-{self.name}-{what}.png"), full_page=True)
-
-    def close(self) -> None:
-        self.context.close()
 
 
 def status_of(booking_id: int) -> str:
@@ -75,10 +35,10 @@ def test_a_booker_books_a_room_on_a_phone_and_its_approver_approves_it(chromium,
     db.session.commit()
     day = next_weekday(7)
 
-    booker = Phone(chromium, live_server, screenshots, "booker")
-    approver = Phone(chromium, live_server, screenshots, "approver")
+    booker = BrowserSession(chromium, live_server, screenshots, "rooms-booker", phone=True)
+    approver = BrowserSession(chromium, live_server, screenshots, "rooms-approver", phone=True)
     try:
-        booker.sign_in(people.booker.username)
+        booker.sign_in(people.booker.username, PASSWORD)
         booker.page.goto("/rooms/book")
         booker.fits_the_screen()
         booker.page.select_option("#room_id", str(room.id))
@@ -97,7 +57,7 @@ def test_a_booker_books_a_room_on_a_phone_and_its_approver_approves_it(chromium,
         booker.fits_the_screen()
         booker.shot("pending")
 
-        approver.sign_in(people.approver.username)
+        approver.sign_in(people.approver.username, PASSWORD)
         approver.page.goto("/rooms/waiting")
         approver.fits_the_screen()
         item = approver.page.locator(f'[data-waiting] [data-booking="{booking_id}"]')

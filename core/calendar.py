@@ -152,4 +152,6 @@ def parse_be_date(text: str) -> dt.date:
         raise ValueError(f"not a date: {text!r}")
     if year > 2400:  # a BE year: no Khet record is dated after CE 2400
         year = ce_year(year)
+    if not 1900 <= year <= 2400:  # year 1 or 9999 would fail later, converting to Bangkok time
+        raise ValueError(f"not a date Khet keeps: {text!r}")
     return dt.date(year, month, day)

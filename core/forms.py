@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 
 class LoginForm(FlaskForm):
@@ -24,3 +26,16 @@ class ChangePasswordForm(FlaskForm):
 
 class SetPasswordForm(FlaskForm):
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+
+
+class WithinKhetYears:
+    """A date field's validator: CE 1900 to 2400, the dates Khet stores and converts to Bangkok time and BE.
+
+    A browser's date box lets anyone send year 1 or 9999; left alone it would fail deep in a query.
+    """
+
+    first, last = dt.date(1900, 1, 1), dt.date(2400, 12, 31)
+
+    def __call__(self, form, field) -> None:
+        if field.data is not None and not self.first <= field.data <= self.last:
+            raise ValidationError(_l("This date is out of range."))

@@ -9,6 +9,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.forms import WithinKhetYears
 from plugins.rooms.services import EQUIPMENT
 
 QUARTER_HOUR = {"step": 900}
@@ -20,7 +21,7 @@ def equipment_choices():
 
 class BookingForm(FlaskForm):
     room_id = SelectField(_l("Room"), coerce=int, validators=[InputRequired()])
-    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date of the meeting."))])
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date of the meeting.")), WithinKhetYears()])
     start = TimeField(_l("Starts at"), validators=[InputRequired(message=_l("Give the start time."))], render_kw=QUARTER_HOUR)
     end = TimeField(_l("Ends at"), validators=[InputRequired(message=_l("Give the end time."))], render_kw=QUARTER_HOUR)
     title = StringField(_l("Title of the meeting"), validators=[DataRequired(), Length(max=255)])
@@ -36,7 +37,7 @@ class BookingForm(FlaskForm):
         SelectChoice("", _l("Does not repeat")), SelectChoice("weekly", _l("Every week")),
         SelectChoice("daily", _l("Every working day")), SelectChoice("monthly", _l("Every month on this date")),
     ])
-    repeat_until = DateField(_l("Repeat until"), validators=[Optional()])
+    repeat_until = DateField(_l("Repeat until"), validators=[Optional(), WithinKhetYears()])
     on_conflict = SelectField(_l("If some dates are taken"), default="fail", choices=[
         SelectChoice("fail", _l("Book nothing and show me the dates")),
         SelectChoice("skip", _l("Book the free dates, skip the taken ones")),
@@ -69,9 +70,9 @@ class PhotosForm(FlaskForm):
 
 class BlockForm(FlaskForm):
     room_id = SelectField(_l("Room"), coerce=int, validators=[InputRequired()])
-    start_day = DateField(_l("From"), validators=[InputRequired()])
+    start_day = DateField(_l("From"), validators=[InputRequired(), WithinKhetYears()])
     start_time = TimeField(_l("From time"), default=None, validators=[InputRequired()], render_kw=QUARTER_HOUR)
-    end_day = DateField(_l("Until"), validators=[InputRequired()])
+    end_day = DateField(_l("Until"), validators=[InputRequired(), WithinKhetYears()])
     end_time = TimeField(_l("Until time"), validators=[InputRequired()], render_kw=QUARTER_HOUR)
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
     cancel_bookings = BooleanField(_l("Cancel the bookings in this time (their bookers are told)"))
@@ -87,7 +88,7 @@ class FindForm(FlaskForm):
     class Meta:
         csrf = False
 
-    day = DateField(_l("Date"), validators=[InputRequired()])
+    day = DateField(_l("Date"), validators=[InputRequired(), WithinKhetYears()])
     start = TimeField(_l("From"), validators=[InputRequired()], render_kw=QUARTER_HOUR)
     end = TimeField(_l("To"), validators=[InputRequired()], render_kw=QUARTER_HOUR)
     capacity = IntegerField(_l("Seats at least"), validators=[Optional(), NumberRange(min=1, max=5000)])

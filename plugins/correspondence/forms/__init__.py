@@ -7,6 +7,7 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from core.forms import WithinKhetYears
 from plugins.correspondence.services import DOC_TYPES, SECRECIES, URGENCIES
 
 
@@ -36,7 +37,7 @@ class LetterForm(FlaskForm):
 
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
     sender_ref = StringField(_l("Letter number (ที่)"), validators=[Optional(), Length(max=100)])
-    letter_date = DateField(_l("Dated"), validators=[Optional()])
+    letter_date = DateField(_l("Dated"), validators=[Optional(), WithinKhetYears()])
     from_text = StringField(_l("From"), validators=[Optional(), Length(max=255)])
     to_text = StringField(_l("To"), validators=[Optional(), Length(max=255)])
     urgency = SelectField(_l("Urgency"), choices=_choices(URGENCIES), default="normal")

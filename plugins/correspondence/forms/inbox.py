@@ -6,6 +6,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from core.forms import WithinKhetYears
 from plugins.correspondence.services import URGENCIES
 from plugins.correspondence.services.inbox import ANY_URGENT, STATUSES
 from plugins.correspondence.services.tracking import DEFAULT_DAYS, MAX_DAYS
@@ -28,8 +29,8 @@ class InboxFilterForm(FlaskForm):
 
     status = SelectField(_l("Show"), choices=_status_choices, default="unreceived", validators=[Optional()])
     urgency = SelectField(_l("Urgency"), choices=_urgency_choices, default="", validators=[Optional()])
-    sent_from = DateField(_l("Sent from"), validators=[Optional()])
-    sent_to = DateField(_l("Sent until"), validators=[Optional()])
+    sent_from = DateField(_l("Sent from"), validators=[Optional(), WithinKhetYears()])
+    sent_to = DateField(_l("Sent until"), validators=[Optional(), WithinKhetYears()])
     sender = StringField(_l("Sender's name"), validators=[Optional(), Length(max=255)])
     place = SelectField(_l("Sent by"), default="", validators=[Optional()])  # choices: inbox.sending_places()
 

@@ -8,6 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from core.forms import WithinKhetYears
+
 TEXT = [Optional(), Length(max=5000)]
 
 
@@ -23,7 +25,7 @@ class PresentForm(FlaskForm):
 class AssignForm(FlaskForm):
     officer_ids = SelectMultipleField(_l("Officers"), coerce=int, validate_choice=False, validators=[Optional()])
     instruction = TextAreaField(_l("Instruction"), validators=TEXT, render_kw={"rows": 3})
-    due_on = DateField(_l("Due date"), validators=[Optional()])
+    due_on = DateField(_l("Due date"), validators=[Optional(), WithinKhetYears()])
 
 
 class AcknowledgeForm(FlaskForm):

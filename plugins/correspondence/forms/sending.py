@@ -12,6 +12,7 @@ from wtforms import (BooleanField, DateField, FieldList, Form, FormField, Hidden
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.forms import WithinKhetYears
 from core.services.attachments import KINDS as FILE_KINDS
 from plugins.correspondence.forms import _choices, retention_field
 from plugins.correspondence.services import DOC_TYPES, SECRECIES, URGENCIES
@@ -51,7 +52,7 @@ class ComposeForm(RecipientsForm):
         _l("Number given elsewhere"), validators=[Optional(), Length(max=100)],
         description=_l("Only for a letter already numbered elsewhere (e.g. by the central registry on paper). "
                        "Leave empty to take the next number of this register."))
-    letter_date = DateField(_l("Dated"), validators=[InputRequired(message=_l("Give the date of the letter."))])
+    letter_date = DateField(_l("Dated"), validators=[InputRequired(message=_l("Give the date of the letter.")), WithinKhetYears()])
     from_text = StringField(_l("From"), validators=[Optional(), Length(max=255)])
     to_text = StringField(_l("To"), validators=[Optional(), Length(max=255)])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])

@@ -7,6 +7,7 @@ taken in the caller's transaction, so a letter and its number are saved together
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, fields
 
 from flask_babel import lazy_gettext as _l
@@ -232,10 +233,16 @@ def place_of_scope(scope: str) -> dict:
     model = {"group": Group, "school": School}.get(kind)
     if scope == "office":
         return {"group": None, "school": None}
-    found = db.session.get(model, int(number)) if model is not None and number.isdigit() else None
+    # Only the spelling scope_of writes ("school:12", not "school:012" or Thai digits): one place, one series.
+    found = db.session.get(model, int(number)) if model is not None and is_record_id(number) else None
     if found is None:
         raise CorrespondenceError(_l("No such register."))
     return {kind: found, ("school" if kind == "group" else "group"): None}
+
+
+def is_record_id(text: str) -> bool:
+    """A primary key as Khet writes it: ASCII digits, no leading zero, within a database integer."""
+    return text.isascii() and text.isdigit() and not text.startswith("0") and int(text) < 2**31
 
 
 def _unsaved_register(kind: str, group: Group | None, school: School | None) -> Register:
@@ -277,8 +284,8 @@ def _school_ids_of(person) -> set[int]:
 
 
 def people_by_ids(ids) -> list[Person]:
-    """The active people of these ids, in the order given (the order a clerk picked them in)."""
-    ids = [int(i) for i in ids or ()]
+    """The active people of these ids, in the order given (the order a clerk picked them in); others are ignored."""
+    ids = [int(i) for i in ids or () if 0 < int(i) < 2**31]
     if not ids:
         return []
     found = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids), Person.active.is_(True)))}
@@ -388,8 +395,13 @@ def register_letter(register: Register, values: LetterFields, by, *, now: dt.dat
     return letter
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _clean(value):
-    return value.strip() if isinstance(value, str) else value
+    """Text as a register keeps it: trimmed, without the control characters pasting from Word brings along
+    (a vertical tab in one subject would break every export of the register)."""
+    return CONTROL_CHARACTERS.sub("", value).strip() if isinstance(value, str) else value
 
 
 def cancel_letter(letter: Letter, reason: str, by, remote_addr: str | None = None) -> Letter:
@@ -424,8 +436,9 @@ def correct_letter(letter: Letter, values: LetterFields, by, remote_addr: str | 
         return None
     correction = Correction(letter_id=letter.id, corrected_by_id=by.id, changes=changes)
     db.session.add(correction)
-    audit.record("correct", MODULE, "letter", letter.id, by, ", ".join(sorted(changes)), details=changes,
-                 remote_addr=remote_addr)
+    # The audit log is read by admins, who are not named on secret letters: only the names of what changed.
+    audit.record("correct", MODULE, "letter", letter.id, by, ", ".join(sorted(changes)),
+                 details={"fields": sorted(changes)} if letter.is_secret else changes, remote_addr=remote_addr)
     db.session.commit()
     return correction
 

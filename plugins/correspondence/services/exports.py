@@ -292,6 +292,7 @@ def write_xlsx(out, columns: list[Column], lines, title: str) -> int:
     """A write-only workbook: a title row, a header row, then one row per line. Returns the lines written."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.worksheet import Worksheet
@@ -315,7 +316,9 @@ def write_xlsx(out, columns: list[Column], lines, title: str) -> int:
     sheet.append([heading(str(column.header)) for column in columns])
     count = 0
     for line in lines:
-        sheet.append([column.value(line) for column in columns])
+        # Lines registered before Khet cleaned pasted text may hold control characters, which xlsx cannot.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+                      for value in (column.value(line) for column in columns)])
         count += 1
     workbook.save(out)
     return count

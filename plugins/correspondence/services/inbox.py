@@ -133,6 +133,8 @@ def receive(delivery: Delivery, by, *, now: dt.datetime | None = None, remote_ad
     """
     if not may_receive(by, delivery):
         raise CorrespondenceError(_l("This letter was not sent to you."))
+    if delivery.letter.cancelled:  # its sender cancelled the number: nothing to file
+        raise CorrespondenceError(_l("The sender has cancelled this letter; there is nothing to receive."))
     now = now or utcnow()
     claimed = db.session.execute(update(Delivery).where(Delivery.id == delivery.id, Delivery.received_at.is_(None))
                                  .values(received_at=now, received_by_id=by.id)).rowcount

@@ -282,7 +282,8 @@ def _hop(letter: Letter, action: str, by, now: dt.datetime, *, to_person: Person
     target = to_person.full_name if to_person else to_group.name if to_group else ""
     audit.record(f"route.{action}", MODULE, "letter", letter.id, by, f"{action} → {target}".strip(" →"),
                  details={"to_person_id": route.to_person_id, "to_group_id": route.to_group_id,
-                          "instruction": instruction[:500], "due_on": due_on.isoformat() if due_on else None},
+                          # The audit log is read by admins, who are not named on secret letters.
+                          "instruction": "" if letter.is_secret else instruction[:500], "due_on": due_on.isoformat() if due_on else None},
                  remote_addr=remote_addr)
     return route
 

@@ -97,6 +97,8 @@ def register(register_id):
     if not services.may_list(current_user, found):
         abort(403)
     year = request.args.get("year", type=int) or services.current_year()
+    if not 2443 <= year <= 2943:  # BE years of CE 1900-2400, the dates Khet keeps
+        abort(404)
     return render_template("correspondence/register.html", register=found, year=year,
                            may_register=services.may_register(current_user, found),
                            page=paginate(services.visible_letters(current_user, found, year)))

@@ -41,7 +41,7 @@ def inbox():
 
 def _delivery_for_me(delivery_id: int) -> Delivery:
     delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None:
+    if delivery is None or delivery.letter.cancelled:  # a cancelled letter leaves every inbox
         abort(404)
     if not services.may_receive(current_user, delivery) or (
             delivery.letter.is_secret and not services.may_read(current_user, delivery.letter)):

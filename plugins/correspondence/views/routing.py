@@ -74,7 +74,7 @@ def _remote() -> str | None:
 def route_forward(letter_id):
     form = ForwardForm()
     return _hop(letter_id, "forward", form, lambda letter: routing_rules.forward(
-        letter, db.session.get(Group, form.group_id.data or 0), current_user, note=form.forward_note.data,
+        letter, db.session.get(Group, form.group_id.data) if 0 < (form.group_id.data or 0) < 2**31 else None, current_user, note=form.forward_note.data,
         remote_addr=_remote()), _("Forwarded to the group."))
 
 

@@ -16,6 +16,8 @@ from plugins.correspondence.services import KINDS, URGENCIES, CorrespondenceErro
 from plugins.correspondence.services import search as search_rules
 from plugins.correspondence.views import bp
 
+MAX_PAGE = 10_000  # deeper than anyone pages; a larger number would overflow the database's OFFSET
+
 
 def _fill_choices(form: SearchForm) -> None:
     form.kind.choices = [("", _l("Any register"))] + [(code, label) for code, label in KINDS.items()]
@@ -39,11 +41,11 @@ def search():
     page, error = None, None
     if form.q.data and form.q.data.strip():
         if not form.validate():
-            error = " ".join(message for messages in form.errors.values() for message in messages)
+            error = " ".join(str(message) for messages in form.errors.values() for message in messages)
         else:
             try:
                 page = search_rules.search_page(current_user, form.q.data, _filters_from(form),
-                                                page=request.args.get("page", 1, type=int) or 1)
+                                                page=min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE))
             except CorrespondenceError as failed:
                 db.session.rollback()
                 error = str(failed)

@@ -27,8 +27,8 @@ demo: $(STAMP)
 	@$(BIN)/khet demo
 
 test: $(STAMP)
-	@echo "==> running the whole test suite (SQLite; set KHET_TEST_DATABASE_URL for PostgreSQL or MariaDB)"
-	@$(BIN)/python -m pytest
+	@echo "==> running the whole test suite, one worker per core (SQLite; set KHET_TEST_DATABASE_URL for PostgreSQL or MariaDB)"
+	@$(BIN)/python -m pytest -n auto
 
 clean-demo:
 	rm -rf instance/khet.db* instance/uploads instance/secret_key

@@ -94,8 +94,8 @@ def differences(app) -> dict[str, list]:
                 connection,
                 opts={
                     "compare_type": True,
-                    "include_object": _owned_by(component.tables, raw_ddl_objects(component)),
-                    "include_name": _named_by(component.tables),
+                    "include_object": owned_objects_filter(component.tables, raw_ddl_objects(component)),
+                    "include_name": owned_names_filter(component.tables),
                 },
             )
             diff = compare_metadata(context, db.metadata)
@@ -107,17 +107,21 @@ def differences(app) -> dict[str, list]:
 def raw_ddl_objects(component: Component) -> frozenset[str]:
     """Names of what the component's revisions make with raw DDL and its models cannot describe.
 
-    A revision lists them in ``raw_ddl_objects`` (a trigram index, an FTS table): ``khet db check``
-    then does not report them as missing from the models.
+    A revision lists them in ``raw_ddl_objects`` (a trigram index, an FTS table): ``khet db check`` and
+    ``khet db revision`` then do not take them for objects missing from the models.
     """
     if component.folder is None:
         return frozenset()
-    script = ScriptDirectory.from_config(_config(component, connection=None))
+    return declared_raw_ddl(ScriptDirectory.from_config(_config(component, connection=None)))
+
+
+def declared_raw_ddl(script: ScriptDirectory) -> frozenset[str]:
     return frozenset(name for revision in script.walk_revisions()
                      for name in getattr(revision.module, "raw_ddl_objects", ()))
 
 
-def _owned_by(tables, unmodelled=frozenset()):
+def owned_objects_filter(tables, unmodelled=frozenset()):
+    """Alembic's include_object: the component's own tables and what belongs to them, less its raw DDL."""
     def include_object(obj, name, type_, reflected, compare_to):
         if name in unmodelled and reflected and compare_to is None:
             return False
@@ -129,7 +133,8 @@ def _owned_by(tables, unmodelled=frozenset()):
     return include_object
 
 
-def _named_by(tables):
+def owned_names_filter(tables):
+    """Alembic's include_name: reflect only the component's own tables."""
     def include_name(name, type_, parent_names):
         return name in tables if type_ == "table" else True
 

@@ -58,10 +58,6 @@ TARGETS_MS = {"page": 50, "send": 300, "search": 100, "export": 5000}
 SEARCHES = ("งบประมาณ", "นักเรียน")
 
 
-class BenchError(Exception):
-    """A request failed or a result was wrong: there is no figure to report."""
-
-
 # --- databases -------------------------------------------------------------------------------
 
 
@@ -69,7 +65,7 @@ def _fresh_postgres(url: str) -> None:
     """Drop and create the scratch database named in ``url`` (never the test suite's)."""
     parsed = make_url(url)
     if parsed.database in (None, "", "test", "postgres", "template0", "template1"):
-        raise BenchError(f"refusing to drop and create {parsed.database!r}: name a scratch database")
+        raise harness.BenchError(f"refusing to drop and create {parsed.database!r}: name a scratch database")
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -120,7 +116,7 @@ def _ids(app) -> dict:
         inbox_size = db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.school_id == 1))
         db.session.remove()
     if sent_to_all is None:
-        raise BenchError("no circular of this year was sent to every school")
+        raise harness.BenchError("no circular of this year was sent to every school")
     return {"people": people, "register": register, "year": this_year, "sent_to_all": sent_to_all,
             "school_name": school_name, "inbox_size": inbox_size}
 
@@ -147,7 +143,7 @@ def _fingerprint(client) -> str:
     found = re.search(r'name="confirmed" type="hidden" value="([^"]+)"|value="([^"]+)"[^>]*name="confirmed"',
                       response.get_data(as_text=True))
     if response.status_code != 200 or not found:
-        raise BenchError(f"the compose preview answered {response.status_code} without the recipients' fingerprint")
+        raise harness.BenchError(f"the compose preview answered {response.status_code} without the recipients' fingerprint")
     return found.group(1) or found.group(2)
 
 
@@ -166,38 +162,7 @@ def _check_sent(app, count: int) -> None:
         db.session.remove()
     wrong = [i for i in ids if deliveries.get(i, 0) < 300 or files.get(i, 0) != 3]
     if len(ids) < count or wrong:
-        raise BenchError(f"{len(ids)} letters composed of {count}; without 300 deliveries and 3 files: {wrong}")
-
-
-def _client(app, person_id: int):
-    """A test client signed in as ``person_id``, as core.testing's login_as does; POSTs carry a CSRF token."""
-    from core.db import db
-    from core.models import Person
-    from core.testing import KhetTestClient
-
-    app.test_client_class = KhetTestClient
-    client = app.test_client()
-    with app.app_context():
-        user_id = db.session.get(Person, person_id).get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["_fresh"] = True
-    return client
-
-
-def _timed(calls, expected_status: int) -> dict:
-    """Latency of each call, and this process's CPU per call (app, SQLAlchemy and SQLite; not PostgreSQL's)."""
-    latencies, cpu_seconds = [], 0.0
-    for call in calls:
-        began, cpu_began = time.perf_counter(), time.process_time()
-        response = call()
-        latencies.append(time.perf_counter() - began)
-        cpu_seconds += time.process_time() - cpu_began
-        if response.status_code != expected_status:
-            raise BenchError(f"{response.request.method} {response.request.path} answered {response.status_code}, "
-                             f"not {expected_status}")
-    return {**harness.summarise(latencies, sum(latencies)),
-            "cpu_ms_per_request": round(cpu_seconds * 1000 / len(latencies), 2) if latencies else None}
+        raise harness.BenchError(f"{len(ids)} letters composed of {count}; without 300 deliveries and 3 files: {wrong}")
 
 
 def _queries(app, client, path: str) -> int:
@@ -228,18 +193,16 @@ def _routes(app) -> set[str]:
 def _measure_gets(app, client, gets: dict, requests: int, kind: str) -> list[dict]:
     results = []
     for name, path in gets.items():
-        _timed([lambda: client.get(path)] * WARM_UP, 200)
-        timings = _timed([lambda: client.get(path)] * requests, 200)
+        harness.timed([lambda: client.get(path)] * WARM_UP, 200)
+        timings = harness.timed([lambda: client.get(path)] * requests, 200)
         results.append({"measure": name, "kind": kind, "path": path, "queries": _queries(app, client, path), **timings})
     return results
 
 
 def measure(app, ids: dict, options) -> list[dict]:
-    from core.db import db
-    from plugins.correspondence.models import Delivery
 
-    clerk = _client(app, ids["people"]["admin1"])
-    school_clerk = _client(app, ids["people"]["school1_clerk"])
+    clerk = harness.signed_in_client(app, ids["people"]["admin1"])
+    school_clerk = harness.signed_in_client(app, ids["people"]["school1_clerk"])
     routes = _routes(app)
     results = _measure_gets(app, school_clerk, {"school's inbox (school1_clerk)": "/correspondence/inbox"},
                             options.requests, "page")
@@ -257,8 +220,8 @@ def measure(app, ids: dict, options) -> list[dict]:
     def send(n):
         return lambda: clerk.post(COMPOSE, data=_compose_form(n, "send", confirmed))
 
-    _timed([send(n) for n in range(1, WARM_UP + 1)], 302)
-    timings = _timed([send(n) for n in range(WARM_UP + 1, WARM_UP + options.sends + 1)], 302)
+    harness.timed([send(n) for n in range(1, WARM_UP + 1)], 302)
+    timings = harness.timed([send(n) for n in range(WARM_UP + 1, WARM_UP + options.sends + 1)], 302)
     _check_sent(app, WARM_UP + options.sends)
     results.append({"measure": "compose and send a circular with 3 files to 300 schools", "kind": "send",
                     "path": COMPOSE, **timings})
@@ -268,9 +231,9 @@ def measure(app, ids: dict, options) -> list[dict]:
         results += _measure_gets(app, clerk, searches, max(20, options.requests // 2), "search")
     export = _export_path(app, routes, ids)
     if export:
-        _timed([lambda: clerk.get(export)], 200)
+        harness.timed([lambda: clerk.get(export)], 200)
         results.append({"measure": "export last year's outgoing register to xlsx", "kind": "export", "path": export,
-                        **_timed([lambda: clerk.get(export)] * 3, 200)})
+                        **harness.timed([lambda: clerk.get(export)] * 3, 200)})
     return results
 
 

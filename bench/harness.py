@@ -9,6 +9,7 @@ import math
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -67,6 +68,44 @@ def dispose(app) -> None:
 
 
 # --- statistics ------------------------------------------------------------------
+
+
+class BenchError(Exception):
+    """The bench cannot measure what it was asked to (wrong data, a page that did not answer as expected)."""
+
+
+def signed_in_client(app, person_id: int):
+    """A test client signed in as ``person_id``, as core.testing's login_as does; POSTs carry a CSRF token."""
+    from core.db import db
+    from core.models import Person
+    from core.testing import KhetTestClient
+
+    app.test_client_class = KhetTestClient
+    client = app.test_client()
+    with app.app_context():
+        user_id = db.session.get(Person, person_id).get_id()
+    with client.session_transaction() as session:
+        session["_user_id"] = user_id
+        session["_fresh"] = True
+    return client
+
+
+def timed(calls, expected_status: int) -> dict:
+    """Latency of each call, and this process's CPU per call (app, SQLAlchemy and SQLite; not a server's).
+
+    Unlike latency, the CPU hardly changes when other programs load the machine.
+    """
+    latencies, cpu_seconds = [], 0.0
+    for call in calls:
+        began, cpu_began = time.perf_counter(), time.process_time()
+        response = call()
+        latencies.append(time.perf_counter() - began)
+        cpu_seconds += time.process_time() - cpu_began
+        if response.status_code != expected_status:
+            raise BenchError(f"{response.request.method} {response.request.path} answered {response.status_code}, "
+                             f"not {expected_status}")
+    return {**summarise(latencies, sum(latencies)),
+            "cpu_ms_per_request": round(cpu_seconds * 1000 / len(latencies), 2) if latencies else None}
 
 
 def percentile(samples: list[float], fraction: float) -> float:

@@ -56,10 +56,6 @@ WARM_UP = 5
 SEARCH = {"start": "10:00", "end": "12:00", "capacity": "20"}
 
 
-class BenchError(Exception):
-    """A request failed or a result was wrong: there is no figure to report."""
-
-
 # --- seeding ----------------------------------------------------------------------------
 
 
@@ -70,7 +66,7 @@ def _person_ids(*usernames) -> dict[str, int]:
     found = dict(db.session.execute(select(Person.username, Person.id).where(Person.username.in_(usernames))).all())
     missing = set(usernames) - set(found)
     if missing:
-        raise BenchError(f"the demo office lacks {sorted(missing)}")
+        raise harness.BenchError(f"the demo office lacks {sorted(missing)}")
     return found
 
 
@@ -173,7 +169,7 @@ def _bulk_insert(table, rows: list[dict], returning=None) -> list[int]:
 def _spread(count: int, room_days: list[tuple[int, dt.date]], rng: random.Random) -> Counter:
     """How many meetings each (room, day) gets: each meeting to a random room-day, at most 8 a day."""
     if count > len(room_days) * MOST_PER_ROOM_DAY:
-        raise BenchError(f"{count} bookings do not fit {len(room_days)} room-days")
+        raise harness.BenchError(f"{count} bookings do not fit {len(room_days)} room-days")
     per_room_day: Counter = Counter()
     placed = 0
     while placed < count:
@@ -248,7 +244,7 @@ def seed_rooms(rooms: int, bookings: int, requests: int, rng: random.Random, sch
     _top_up_rooms(rooms, people[APPROVER], rng)
     all_rooms = db.session.scalars(select(Room).order_by(Room.id)).all()
     if len(all_rooms) != rooms:
-        raise BenchError(f"the demo already has {len(all_rooms)} rooms, more than the {rooms} asked for")
+        raise harness.BenchError(f"the demo already has {len(all_rooms)} rooms, more than the {rooms} asked for")
     resource_of = _resource_ids([room.id for room in all_rooms])
     bookers = db.session.execute(
         select(Person.id, func.min(GroupMembership.group_id)).join(GroupMembership, GroupMembership.person_id == Person.id)
@@ -302,7 +298,7 @@ def _requests_to_confirm(gaps: list, count: int, people: dict[str, int], rng: ra
     from plugins.rooms.services import BookingDetails
 
     if len(gaps) < count:
-        raise BenchError(f"only {len(gaps)} free gaps in rooms needing approval for {count} requests")
+        raise harness.BenchError(f"only {len(gaps)} free gaps in rooms needing approval for {count} requests")
     booker = db.session.get(Person, people[BOOKER])
     made = []
     for room, day, first in rng.sample(gaps, count):
@@ -310,7 +306,7 @@ def _requests_to_confirm(gaps: list, count: int, people: dict[str, int], rng: ra
         record = services.request_booking(room, start, start + dt.timedelta(minutes=30), booker,
                                           BookingDetails(title="ขอใช้ห้องประชุม", attendees=min(5, room.capacity)))
         if record.status != "pending":
-            raise BenchError(f"a request for {room.name} was confirmed at once, not sent for approval")
+            raise harness.BenchError(f"a request for {room.name} was confirmed at once, not sent for approval")
         made.append(record.id)
     return made
 
@@ -318,46 +314,12 @@ def _requests_to_confirm(gaps: list, count: int, people: dict[str, int], rng: ra
 # --- measuring --------------------------------------------------------------------------
 
 
-def _client(app, person_id: int):
-    """A test client signed in as ``person_id``, as core.testing's login_as does; POSTs carry a CSRF token."""
-    from core.db import db
-    from core.models import Person
-    from core.testing import KhetTestClient
-
-    app.test_client_class = KhetTestClient
-    client = app.test_client()
-    with app.app_context():
-        user_id = db.session.get(Person, person_id).get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["_fresh"] = True
-    return client
-
-
-def _timed(calls, expected_status: int) -> dict:
-    """Latency of each call, and this process's CPU per call (app, SQLAlchemy and SQLite; not a server's).
-
-    Unlike latency, the CPU hardly changes when other programs load the machine.
-    """
-    latencies, cpu_seconds = [], 0.0
-    for call in calls:
-        began, cpu_began = time.perf_counter(), time.process_time()
-        response = call()
-        latencies.append(time.perf_counter() - began)
-        cpu_seconds += time.process_time() - cpu_began
-        if response.status_code != expected_status:
-            raise BenchError(f"{response.request.method} {response.request.path} answered {response.status_code}, "
-                             f"not {expected_status}")
-    return {**harness.summarise(latencies, sum(latencies)),
-            "cpu_ms_per_request": round(cpu_seconds * 1000 / len(latencies), 2) if latencies else None}
-
-
 def measure(app, plan: dict, requests: int) -> list[dict]:
     from core.db import db
     from plugins.rooms.models import Booking
 
-    viewer = _client(app, plan["people"][VIEWER])
-    approver = _client(app, plan["people"][APPROVER])
+    viewer = harness.signed_in_client(app, plan["people"][VIEWER])
+    approver = harness.signed_in_client(app, plan["people"][APPROVER])
     day = plan["busy_day"].isoformat()
     gets = {
         "day view, all rooms": f"/rooms/?day={day}",
@@ -367,22 +329,22 @@ def measure(app, plan: dict, requests: int) -> list[dict]:
     }
     results = []
     for name, path in gets.items():
-        _timed([lambda: viewer.get(path)] * WARM_UP, 200)
-        results.append({"measure": name, "path": path, **_timed([lambda: viewer.get(path)] * requests, 200)})
+        harness.timed([lambda: viewer.get(path)] * WARM_UP, 200)
+        results.append({"measure": name, "path": path, **harness.timed([lambda: viewer.get(path)] * requests, 200)})
 
     warm, timed = plan["pending_booking_ids"][:WARM_UP], plan["pending_booking_ids"][WARM_UP:WARM_UP + requests]
 
     def decide(booking_id):
         return lambda: approver.post(f"/rooms/bookings/{booking_id}/decide", data={"decision": "approve"})
 
-    _timed([decide(booking_id) for booking_id in warm], 302)
-    timings = _timed([decide(booking_id) for booking_id in timed], 302)
+    harness.timed([decide(booking_id) for booking_id in warm], 302)
+    timings = harness.timed([decide(booking_id) for booking_id in timed], 302)
     with app.app_context():
         confirmed = sum(1 for record in db.session.scalars(select(Booking).where(Booking.id.in_(warm + timed))).unique()
                         if record.status == "confirmed")
         db.session.remove()
     if confirmed != len(warm + timed):
-        raise BenchError(f"{confirmed} of {len(warm + timed)} approved requests are confirmed")
+        raise harness.BenchError(f"{confirmed} of {len(warm + timed)} approved requests are confirmed")
     results.append({"measure": "confirming a request (approve)", "path": "/rooms/bookings/<id>/decide", **timings})
     return results
 

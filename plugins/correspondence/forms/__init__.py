@@ -15,21 +15,21 @@ def _choices(labels):
     return lambda: [SelectChoice(code, label) for code, label in labels.items()]
 
 
-PERMANENTLY = "permanent"
+PERMANENT = "permanent"
 
 
 def retention_field():
     """The retention classes of the regulation, chosen when a letter is registered (other years: on the letter page)."""
     return SelectField(_l("Kept for"), default="10", choices=lambda: [
         SelectChoice("10", _l("10 years (general)")), SelectChoice("1", _l("1 year (routine matters)")),
-        SelectChoice(PERMANENTLY, _l("Permanently"))])
+        SelectChoice(PERMANENT, _l("Permanently"))])
 
 
 def retention_years_of(field) -> int | None:
     """The years a retention field chose; None for permanently; the default ten when the form has no such field."""
     if field is None:
         return 10
-    return None if field.data == PERMANENTLY else int(field.data)
+    return None if field.data == PERMANENT else int(field.data)
 
 
 class LetterForm(FlaskForm):

@@ -6,9 +6,9 @@ from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, Integ
     StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from plugins.correspondence.forms import PERMANENT
 from plugins.correspondence.services.retention import DEFAULT_YEARS, MAX_YEARS, ROUTINE_YEARS
 
-PERMANENT = "permanent"
 OTHER = "other"
 
 

@@ -242,7 +242,12 @@ def place_of_scope(scope: str) -> dict:
 
 def is_record_id(text: str) -> bool:
     """A primary key as Khet writes it: ASCII digits, no leading zero, within a database integer."""
-    return text.isascii() and text.isdigit() and not text.startswith("0") and int(text) < 2**31
+    return text.isascii() and text.isdigit() and not text.startswith("0") and fits_an_id(int(text))
+
+
+def fits_an_id(number: int) -> bool:
+    """Whether a number from a form can be a row's id; a larger one would overflow the database's integer."""
+    return 0 < number < 2**31
 
 
 def _unsaved_register(kind: str, group: Group | None, school: School | None) -> Register:
@@ -285,7 +290,7 @@ def _school_ids_of(person) -> set[int]:
 
 def people_by_ids(ids) -> list[Person]:
     """The active people of these ids, in the order given (the order a clerk picked them in); others are ignored."""
-    ids = [int(i) for i in ids or () if 0 < int(i) < 2**31]
+    ids = [int(i) for i in ids or () if fits_an_id(int(i))]
     if not ids:
         return []
     found = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids), Person.active.is_(True)))}

@@ -58,6 +58,22 @@ def _readable_letter(letter_id: int) -> Letter:
     return letter
 
 
+def _kept_letter(letter_id: int) -> Letter:
+    """The letter if this person may open it and keeps its register (correct, cancel, attach, retention)."""
+    letter = _readable_letter(letter_id)
+    if not services.may_register(current_user, letter.register):
+        abort(403)
+    return letter
+
+
+def _place_or_404(scope: str) -> dict:
+    """{"group": ..., "school": ...} of a scope in the URL; 404 for one that names no place."""
+    try:
+        return services.place_of_scope(scope)
+    except CorrespondenceError:
+        abort(404)
+
+
 def _fill_choices(form) -> None:
     form.group_id.choices = [(0, "—")] + [(g.id, g.name) for g in db.session.scalars(
         select(Group).where(Group.active.is_(True)).order_by(Group.sort_order))]
@@ -107,10 +123,7 @@ def register(register_id):
 @bp.route("/new/<kind>/<scope>", methods=["GET", "POST"])
 @require(SIGNED_IN)
 def new_letter(kind, scope):
-    try:
-        place = services.place_of_scope(scope)
-    except CorrespondenceError:
-        abort(404)
+    place = _place_or_404(scope)
     if kind not in KINDS:
         abort(404)
     if not services.may_register_in(current_user, kind, place):
@@ -160,9 +173,7 @@ def show(letter_id):
 @bp.route("/letters/<int:letter_id>/correct", methods=["GET", "POST"])
 @require(SIGNED_IN)
 def correct(letter_id):
-    letter = _readable_letter(letter_id)
-    if not services.may_register(current_user, letter.register):
-        abort(403)
+    letter = _kept_letter(letter_id)
     form = CorrectionForm(obj=None if request.method == "POST" else letter)
     _fill_choices(form)
     if request.method == "GET":
@@ -184,9 +195,7 @@ def correct(letter_id):
 @bp.route("/letters/<int:letter_id>/cancel", methods=["POST"])
 @require(SIGNED_IN)
 def cancel(letter_id):
-    letter = _readable_letter(letter_id)
-    if not services.may_register(current_user, letter.register):
-        abort(403)
+    letter = _kept_letter(letter_id)
     form = CancelForm()
     try:
         if not form.validate_on_submit():
@@ -204,9 +213,7 @@ def cancel(letter_id):
 @bp.route("/letters/<int:letter_id>/files", methods=["POST"])
 @require(SIGNED_IN)
 def add_files(letter_id):
-    letter = _readable_letter(letter_id)
-    if not services.may_register(current_user, letter.register):
-        abort(403)
+    letter = _kept_letter(letter_id)
     form = FilesForm()
     if form.validate_on_submit():
         attach_from_form(form.files.data, ("correspondence", "letter", letter.id), current_user, _policy(letter),

@@ -20,7 +20,7 @@ from plugins.correspondence import services
 from plugins.correspondence.forms.retention import PERMANENT, DecisionForm, RetentionForm
 from plugins.correspondence.models import DestructionList
 from plugins.correspondence.services import MODULE, CorrespondenceError, retention
-from plugins.correspondence.views import _readable_letter, bp
+from plugins.correspondence.views import _kept_letter, _place_or_404, bp
 
 
 @bp.context_processor
@@ -48,9 +48,7 @@ def _retention_panel(letter) -> dict:
 @bp.route("/letters/<int:letter_id>/retention", methods=["POST"])
 @require(SIGNED_IN)
 def set_retention(letter_id):
-    letter = _readable_letter(letter_id)
-    if not services.may_register(current_user, letter.register):
-        abort(403)
+    letter = _kept_letter(letter_id)
     form = RetentionForm()
     try:
         if not form.validate_on_submit():
@@ -71,10 +69,7 @@ def set_retention(letter_id):
 
 
 def _scope_kept_or_abort(scope: str) -> str:
-    try:
-        services.place_of_scope(scope)
-    except CorrespondenceError:
-        abort(404)
+    _place_or_404(scope)
     if not retention.may_keep(current_user, scope):
         abort(403)
     return scope

@@ -18,7 +18,7 @@ from core.permissions import SIGNED_IN, require
 from core.web import paginate
 from plugins.correspondence.forms.routing import (AcknowledgeForm, AssignForm, DoneForm, ForwardForm, PresentForm,
                                                   ReturnForm, routing_forms)
-from plugins.correspondence.services import CorrespondenceError, people_by_ids, routing as routing_rules
+from plugins.correspondence.services import CorrespondenceError, fits_an_id, people_by_ids, routing as routing_rules
 from plugins.correspondence.views import _letter_or_404, bp
 
 MY_LETTER_TABS = ("open", "overdue", "done")
@@ -74,7 +74,7 @@ def _remote() -> str | None:
 def route_forward(letter_id):
     form = ForwardForm()
     return _hop(letter_id, "forward", form, lambda letter: routing_rules.forward(
-        letter, db.session.get(Group, form.group_id.data) if 0 < (form.group_id.data or 0) < 2**31 else None, current_user, note=form.forward_note.data,
+        letter, db.session.get(Group, form.group_id.data) if fits_an_id(form.group_id.data or 0) else None, current_user, note=form.forward_note.data,
         remote_addr=_remote()), _("Forwarded to the group."))
 
 

@@ -30,7 +30,7 @@ from plugins.correspondence.forms.sending import ComposeForm, RecipientsForm, Se
 from plugins.correspondence.models import RecipientList
 from plugins.correspondence.services import CorrespondenceError
 from plugins.correspondence.services import sending as sending_rules
-from plugins.correspondence.views import _fill_choices, _readable_letter, bp
+from plugins.correspondence.views import _fill_choices, _place_or_404, _readable_letter, bp
 
 COMPOSE_LABELS = {"outgoing": _l("Outgoing letter"), "circular": _l("Circular"), "order": _l("Order"),
                   "secret": _l("Secret letter")}
@@ -144,10 +144,7 @@ def compose_start():
 @bp.route("/compose/<kind>/<scope>", methods=["GET", "POST"])
 @require(SIGNED_IN)
 def compose(kind, scope):
-    try:
-        place = services.place_of_scope(scope)
-    except CorrespondenceError:
-        abort(404)
+    place = _place_or_404(scope)
     if kind not in sending_rules.SENDABLE_KINDS:
         abort(404)
     if not sending_rules.may_compose(current_user, kind, place):

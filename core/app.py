@@ -114,6 +114,10 @@ def _init_database(app: Flask) -> None:
             # Khet's pages are short queries; PostgreSQL's JIT compiles the ones it guesses are costly (a register's
             # count) and adds about 5 ms each, more than it ever saves here.
             options.setdefault("connect_args", {"options": "-c jit=off"})
+        else:
+            # Read what others committed, as on PostgreSQL: a transaction that takes a lock (core.services.locking)
+            # after its first read must then see what the lock's previous holder wrote, not its old snapshot.
+            options.setdefault("isolation_level", "READ COMMITTED")
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     with app.app_context():

@@ -1,7 +1,7 @@
 """Shared services every module uses, so none writes them twice.
 
 Each service is one module here with its models and a small API documented
-for module authors in docs/services.md:
+for module authors in docs/services/ (one page each):
 
 - ``numbers``        running numbers per series, scope and year (register numbers)
 - ``booking``        reservations whose confirmed ones never overlap (rooms, vehicles)
@@ -10,6 +10,7 @@ for module authors in docs/services.md:
 - ``notifications``  in-app inbox, email, and channels added by modules
 - ``audit``          the append-only record of who did what
 - ``attachments``    uploads checked by content, stored outside the web root
+- ``locking``        named locks and lock-or-create rows, held until the transaction ends
 """
 
-from core.services import approvals, attachments, audit, booking, holidays, notifications, numbers  # noqa: F401
+from core.services import approvals, attachments, audit, booking, holidays, locking, notifications, numbers  # noqa: F401

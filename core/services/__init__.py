@@ -10,6 +10,7 @@ for module authors in docs/services.md:
 - ``notifications``  in-app inbox, email, and channels added by modules
 - ``audit``          the append-only record of who did what
 - ``attachments``    uploads checked by content, stored outside the web root
+- ``jobs``           scheduled jobs run by `khet jobs run` from cron, each run logged
 """
 
-from core.services import approvals, attachments, audit, booking, holidays, notifications, numbers  # noqa: F401
+from core.services import approvals, attachments, audit, booking, holidays, jobs, links, notifications, numbers  # noqa: F401

@@ -1,0 +1,93 @@
+"""A disabled module contributes nothing — proven over every real module, not only the contract plugin.
+
+For each installed first-party module (and the example visitors module) the
+test first shows what it contributes while enabled (so the test can fail),
+then switches it off and shows that none of it is left: menu items, cards,
+search, approval kinds, notification events, scheduled jobs, link targets,
+away entries, and its pages answer 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from core import calendar
+from core.plugins import registry
+from core.services import approvals, away, jobs, links, notifications
+
+REAL_MODULES = ["notices", "rooms", "correspondence", "visitors"]
+
+
+def contributions(plugin_id: str, admin) -> dict[str, set]:
+    """What the enabled modules hand to core, as core collects it, narrowed to what ``plugin_id`` owns."""
+    reg = registry()
+    reg.forget_cached_state()
+    today = calendar.local_today()
+    owned = f"{plugin_id}."
+    return {
+        "menu": {item.endpoint for item in reg.collect("menu_items", user=admin) if item.endpoint.startswith(owned)},
+        "cards": {card.template for card in reg.collect("dashboard_cards", user=admin)
+                  if card.template.startswith(f"{plugin_id}/")},
+        "search": {pid for pid, _found in reg.call_each("search", user=admin, query="ทดสอบ", limit=5) if pid == plugin_id},
+        "approval kinds": {key for key in approvals.kinds() if key[0] == plugin_id},
+        "events": {event.id for event in notifications.registered_events() if event.id.startswith(owned)},
+        "jobs": {job_id for job_id in jobs.scheduled_jobs() if job_id.startswith(owned)},
+        "link targets": {kind for kind in links.targets() if kind.startswith(owned)},
+        "away": {entry.module for entry in away.entries(today, today + dt.timedelta(days=6), admin)
+                 if entry.module == plugin_id},
+    }
+
+
+@pytest.mark.parametrize("plugin_id", REAL_MODULES)
+def test_a_disabled_real_module_contributes_nothing(app, make_person, plugin_id):
+    reg = registry()
+    assert plugin_id in reg.module_ids, f"{plugin_id} is not installed in the test environment"
+    admin = make_person(first_name="ผู้ดูแล", admin=True)
+
+    before = contributions(plugin_id, admin)
+    assert before["menu"], f"{plugin_id} adds no menu item while enabled: the test would prove nothing"
+    # What each module declares through its hooks, asked of it alone: the collected view must show all of it.
+    declared = {
+        "approval kinds": {(kind.module, kind.kind) for kind in reg.call_one(plugin_id, "approval_kinds") or []},
+        "events": {event.id for event in reg.call_one(plugin_id, "notification_events") or []},
+        "jobs": {job.id for job in reg.call_one(plugin_id, "scheduled_jobs") or []},
+        "link targets": {target.kind for target in reg.call_one(plugin_id, "link_targets") or []},
+    }
+    for name, expected in declared.items():
+        assert before[name] == expected, f"{plugin_id}: {name} collected while enabled differ from what it declares"
+    with app.test_request_context():
+        from flask import url_for
+
+        page = url_for(sorted(before["menu"])[0])
+
+    reg.set_enabled(plugin_id, False)
+    after = contributions(plugin_id, admin)
+    assert after == {name: set() for name in after}, f"the disabled {plugin_id} still contributes: {after}"
+
+    client = app.test_client()
+    with client.session_transaction() as stored:
+        stored["_user_id"] = admin.get_id()
+        stored["_fresh"] = True
+    assert client.get(page).status_code == 404
+
+
+def test_the_real_modules_declare_what_they_used_to_register_on_import(app):
+    """The registries filled by importing a services file are gone: the same kinds and events come from hooks."""
+    reg = registry()
+    assert {(kind.module, kind.kind) for kind in reg.call_one("rooms", "approval_kinds")} == {
+        ("rooms", "booking"), ("rooms", "series")}
+    assert {event.id for event in reg.call_one("rooms", "notification_events")} == {
+        "rooms.booking_cancelled", "rooms.slot_freed", "rooms.reminder"}
+    assert len(reg.call_one("correspondence", "notification_events")) == 7
+    assert [target.kind for target in reg.call_one("correspondence", "link_targets")] == ["correspondence.letter"]
+    assert {event.id for event in reg.call_one("core", "notification_events")} == {"approvals.waiting", "approvals.decided"}
+
+
+@pytest.mark.khet_plugins("notices")
+def test_with_only_notices_enabled_the_preferences_page_lists_no_rooms_or_correspondence_events(
+        client, login_as, make_person):
+    page = login_as(make_person(first_name="ครู")).get("/notifications/preferences").get_data(as_text=True)
+    assert 'value="approvals.waiting|inbox"' in page  # core's events are there
+    assert 'value="rooms.' not in page and 'value="correspondence.' not in page

@@ -91,3 +91,47 @@ def test_with_only_notices_enabled_the_preferences_page_lists_no_rooms_or_corres
     page = login_as(make_person(first_name="ครู")).get("/notifications/preferences").get_data(as_text=True)
     assert 'value="approvals.waiting|inbox"' in page  # core's events are there
     assert 'value="rooms.' not in page and 'value="correspondence.' not in page
+
+
+# --- links between modules: a room booking's letter ------------------------------------------
+
+
+@pytest.mark.khet_plugins("rooms", "correspondence")
+def test_a_booking_shows_its_letter_through_core_links_and_nothing_when_correspondence_is_off(
+        app, login_as, make_office, make_person, grant):
+    from sqlalchemy import select
+
+    from core.db import db
+    from plugins.correspondence.services import LetterFields, register_for, register_letter
+    from plugins.rooms import services as rooms
+    from plugins.rooms.models import Booking
+    from plugins.rooms.services import RoomFields
+    from plugins.rooms.tests.helpers import next_weekday
+
+    make_office()
+    clerk = make_person(first_name="ธุรการ", admin=True)
+    outsider = make_person(first_name="คนนอก")
+    grant("rooms.book", to=outsider)
+    room = rooms.save_room(None, RoomFields(name="ห้องประชุมใหญ่", capacity=20), clerk)
+    letter = register_letter(register_for("incoming"), LetterFields(subject="เชิญประชุมคณะทำงาน"), clerk)
+    db.session.commit()
+    day = next_weekday(7)
+    form = {"room_id": room.id, "day": day.isoformat(), "start": "09:00", "end": "10:00", "title": "ประชุม",
+            "attendees": 8, "on_conflict": "fail", "letter_id": letter.id}
+
+    # Someone who may not read the letter cannot hang the meeting on it: told on the field, nothing saved.
+    refused = login_as(outsider).post("/rooms/book", data=form)
+    assert refused.status_code == 200 and "ไม่มีหนังสือเลขนี้ที่ท่านมีสิทธิ์อ่าน" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Booking.id)) is None
+
+    client = login_as(clerk)
+    assert client.post("/rooms/book", data=form).status_code == 302
+    booking = db.session.scalar(select(Booking))
+    assert booking.letter_id == letter.id
+    page = client.get(f"/rooms/bookings/{booking.id}").get_data(as_text=True)
+    assert "data-letter-link" in page and "เชิญประชุมคณะทำงาน" in page and f"/correspondence/letters/{letter.id}" in page
+
+    registry().set_enabled("correspondence", False)
+    page = client.get(f"/rooms/bookings/{booking.id}")
+    assert page.status_code == 200 and "data-letter-link" not in page.get_data(as_text=True)
+    assert 'name="letter_id"' not in client.get("/rooms/book").get_data(as_text=True)

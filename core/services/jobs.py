@@ -111,9 +111,11 @@ def _claim(job: ScheduledJob, now: dt.datetime, forced: bool) -> int | None:
         run = JobRun(job_id=job.id, started_at=now, forced=forced)
         db.session.add(run)
         db.session.flush()
-        db.session.execute(update(JobState).where(JobState.job_id == job.id).values(run_id=run.id))
+        run_id = run.id  # read before the commit: reading it after would open a transaction for the whole run
+        db.session.execute(update(JobState).where(JobState.job_id == job.id).values(run_id=run_id)
+                           .execution_options(synchronize_session=False))
         db.session.commit()
-        return run.id
+        return run_id
 
 
 def _is_due(job: ScheduledJob, now: dt.datetime) -> bool:

@@ -205,7 +205,7 @@ class ApprovalChain(db.Model):
     approver: Mapped[Person | None] = relationship(foreign_keys=[approver_id])
 
 
-# --- what modules register ---------------------------------------------------------
+# --- what modules declare (the approval_kinds hook) -------------------------------
 
 
 @dataclass(frozen=True)

@@ -135,3 +135,27 @@ def test_a_booking_shows_its_letter_through_core_links_and_nothing_when_correspo
     page = client.get(f"/rooms/bookings/{booking.id}")
     assert page.status_code == 200 and "data-letter-link" not in page.get_data(as_text=True)
     assert 'name="letter_id"' not in client.get("/rooms/book").get_data(as_text=True)
+
+
+# --- who is away: core narrows by place ------------------------------------------------------
+
+
+def test_who_is_away_shows_a_school_its_own_people_and_the_office_everyone(app, make_person, make_school, make_group,
+                                                                          login_as):
+    from core.plugin_api import AwayEntry
+    from core.testing import installed_module
+
+    school_a, school_b = make_school(name="โรงเรียนบ้านนา"), make_school(name="โรงเรียนบ้านดอน")
+    teacher_a = make_person(first_name="ครูนา", school=school_a, school_role="teacher")
+    teacher_b = make_person(first_name="ครูดอน", school=school_b, school_role="teacher")
+    officer = make_person(first_name="นักวิชาการ", group=make_group())
+    viewer = make_person(first_name="ผู้ดู", school=school_a, school_role="teacher")
+
+    def away_entries(start, end, viewer):
+        return [AwayEntry(person, start, end, "ลาป่วย", module="leavetest") for person in (teacher_a, teacher_b, officer)]
+
+    with installed_module(app, "leavetest", away_entries=away_entries):
+        school_page = login_as(viewer).get("/away/").get_data(as_text=True)
+        assert "ครูนา" in school_page and "ครูดอน" not in school_page and "นักวิชาการ" not in school_page
+        office_page = login_as(officer).get("/away/?span=week").get_data(as_text=True)
+        assert all(name in office_page for name in ("ครูนา", "ครูดอน", "นักวิชาการ"))

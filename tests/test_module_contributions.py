@@ -124,7 +124,12 @@ def test_a_booking_shows_its_letter_through_core_links_and_nothing_when_correspo
     assert refused.status_code == 200 and "ไม่มีหนังสือเลขนี้ที่ท่านมีสิทธิ์อ่าน" in refused.get_data(as_text=True)
     assert db.session.scalar(select(Booking.id)) is None
 
+    # The picker asks core, which asks the owning module: the clerk finds the letter, the outsider nothing.
+    assert 'data-link-picker="/links/correspondence.letter"' in login_as(outsider).get("/rooms/book").get_data(as_text=True)
+    assert login_as(outsider).get("/links/correspondence.letter?q=เชิญประชุม").get_json() == {"results": []}
     client = login_as(clerk)
+    [found] = client.get("/links/correspondence.letter?q=เชิญประชุม").get_json()["results"]
+    assert found["id"] == str(letter.id) and "เชิญประชุมคณะทำงาน" in found["title"]
     assert client.post("/rooms/book", data=form).status_code == 302
     booking = db.session.scalar(select(Booking))
     assert booking.letter_id == letter.id
@@ -135,6 +140,7 @@ def test_a_booking_shows_its_letter_through_core_links_and_nothing_when_correspo
     page = client.get(f"/rooms/bookings/{booking.id}")
     assert page.status_code == 200 and "data-letter-link" not in page.get_data(as_text=True)
     assert 'name="letter_id"' not in client.get("/rooms/book").get_data(as_text=True)
+    assert client.get("/links/correspondence.letter?q=เชิญประชุม").status_code == 404
 
 
 # --- who is away: core narrows by place ------------------------------------------------------

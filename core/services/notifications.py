@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Iterable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import force_locale

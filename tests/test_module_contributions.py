@@ -165,3 +165,31 @@ def test_who_is_away_shows_a_school_its_own_people_and_the_office_everyone(app, 
         assert "ครูนา" in school_page and "ครูดอน" not in school_page and "นักวิชาการ" not in school_page
         office_page = login_as(officer).get("/away/?span=week").get_data(as_text=True)
         assert all(name in office_page for name in ("ครูนา", "ครูดอน", "นักวิชาการ"))
+
+
+@pytest.mark.browser
+@pytest.mark.khet_plugins("rooms", "correspondence")
+def test_the_letter_picker_finds_a_letter_and_fills_the_field(chromium, live_server, screenshots, make_office, make_person):
+    from core import security
+    from core.db import db
+    from core.testing import BrowserSession
+    from plugins.correspondence.services import LetterFields, printed_number, register_for, register_letter
+
+    make_office()
+    clerk = make_person(first_name="ธุรการ", admin=True)
+    clerk.password_hash = security.hash_password("ห้องประชุม-2569-ทดสอบ")
+    letter = register_letter(register_for("incoming"), LetterFields(subject="เชิญประชุมคณะทำงาน"), clerk)
+    db.session.commit()
+    title = f"{printed_number(letter)} {letter.subject}"
+
+    browser = BrowserSession(chromium, live_server, screenshots, "letter-picker")
+    try:
+        browser.sign_in(clerk.username, "ห้องประชุม-2569-ทดสอบ")
+        browser.page.goto("/rooms/book")
+        browser.page.fill("[data-link-query]", "เชิญประชุม")
+        browser.page.wait_for_function("document.querySelectorAll('[data-link-picker] datalist option').length > 0")
+        browser.page.fill("[data-link-query]", title)  # what choosing the suggestion puts in the box
+        assert browser.page.input_value("#letter_id") == str(letter.id)
+        assert not browser.problems, "\n".join(browser.problems)
+    finally:
+        browser.close()

@@ -193,3 +193,11 @@ def test_the_letter_picker_finds_a_letter_and_fills_the_field(chromium, live_ser
         assert not browser.problems, "\n".join(browser.problems)
     finally:
         browser.close()
+
+
+@pytest.mark.khet_plugins("rooms")
+def test_the_rooms_reminder_job_reminds_in_the_afternoon_only(app):
+    """The job runs hourly; like the old 15:00 cron line, it reminds of tomorrow's meetings from 15:00 Bangkok time."""
+    [job] = registry().call_one("rooms", "scheduled_jobs")
+    assert job.run(dt.datetime(2026, 12, 4, 2, 0)) == "nothing before 15:00"  # 09:00 in Bangkok
+    assert job.run(dt.datetime(2026, 12, 4, 8, 0)) == "reminded 0 booking(s)"  # 15:00 in Bangkok

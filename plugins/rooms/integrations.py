@@ -31,14 +31,20 @@ def notification_events() -> list[NotificationEvent]:
     ]
 
 
+REMIND_FROM = dt.time(15, 0)  # Bangkok: reminders of tomorrow's meetings go out in the afternoon, as cron did
+
+
 def _remind(now: dt.datetime) -> str:
+    from core import calendar
     from plugins.rooms import services
 
+    if calendar.to_local(now).time() < REMIND_FROM:
+        return f"nothing before {REMIND_FROM:%H:%M}"
     return f"reminded {services.send_reminders(now)} booking(s)"
 
 
 def scheduled_jobs() -> list[ScheduledJob]:
-    # Every hour rather than once a day: a booking made for tomorrow this afternoon is still reminded,
-    # and send_reminders marks each booking reminded, so running it again sends nothing twice.
+    # Every hour from 15:00 rather than once a day: a booking made for tomorrow later in the afternoon is still
+    # reminded, and send_reminders marks each booking reminded, so running it again sends nothing twice.
     return [ScheduledJob("rooms.remind", _l("Remind bookers of tomorrow's meetings"), _remind,
                          every=dt.timedelta(hours=1))]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 
 from core import __version__, CORE_API_VERSION
 from core.hookspecs import hookimpl
-from core.plugin_api import MenuItem, Permission, PluginInfo
+from core.plugin_api import MenuItem, Permission, PluginInfo, ScheduledJob
 
 
 @hookimpl
@@ -22,9 +24,9 @@ def plugin_info():
 
 @hookimpl
 def blueprints():
-    from core.views import admin, approvals, attachments, auth, main, notifications
+    from core.views import admin, approvals, attachments, auth, away, links, main, notifications
 
-    return [auth.bp, main.bp, main.core_static, admin.bp, attachments.bp, approvals.bp, notifications.bp]
+    return [auth.bp, main.bp, main.core_static, admin.bp, attachments.bp, approvals.bp, notifications.bp, links.bp, away.bp]
 
 
 @hookimpl
@@ -77,6 +79,7 @@ def _workflow_menu_items(user):
         MenuItem(_l("Waiting for my approval"), "approvals.index", section="general", weight=5, badge=waiting_count(user) or None),
         MenuItem(_l("My requests"), "approvals.mine", section="general", weight=6),
         MenuItem(_l("Notifications"), "notifications.inbox", section="general", weight=7),
+        MenuItem(_l("Who is away"), "away.index", section="general", weight=8),
         MenuItem(_l("Personal approval chains"), "approvals.chains", section="admin", permission="core.approvals.manage", weight=75),
         MenuItem(_l("Audit log"), "admin.audit_log", section="admin", permission="core.audit.view", weight=90),
         MenuItem(_l("Email"), "admin.mail", section="admin", permission="core.mail.manage", weight=92),
@@ -92,6 +95,36 @@ def dashboard_cards(user):
     steps = db.session.scalars(waiting_for(user).limit(5)).all()
     return [DashboardCard(_l("Waiting for my approval"), "approvals/_card.html", {"steps": steps, "count": waiting_count(user)},
                           weight=5, link_endpoint="approvals.index")]
+
+
+@hookimpl
+def notification_events():
+    from core.services import approvals
+
+    return approvals.notification_events()
+
+
+@hookimpl
+def scheduled_jobs():
+    return [
+        ScheduledJob("core.escalate_approvals", _l("Escalate approval steps nobody acted on in time"),
+                     _escalate_approvals, every=dt.timedelta(minutes=15)),
+        ScheduledJob("core.send_notifications", _l("Send the notification outbox, retrying failed messages"),
+                     _send_notifications, every=dt.timedelta(minutes=5)),
+    ]
+
+
+def _escalate_approvals(now):
+    from core.services.approvals import escalate_overdue
+
+    return f"{len(escalate_overdue(now))} step(s) escalated"
+
+
+def _send_notifications(now):
+    from core.services.notifications import deliver_due
+
+    report = deliver_due(now, limit=500)
+    return f"sent {report.sent}, will retry {report.retrying}, gave up {report.failed}"
 
 
 @hookimpl

@@ -540,3 +540,45 @@ def main() -> None:
 from core.scaffold import new_plugin_command  # noqa: E402
 
 cli.add_command(new_plugin_command)
+
+
+# --- scheduled jobs ------------------------------------------------------------------
+
+
+@cli.group("jobs")
+def jobs_group():
+    """Scheduled jobs of core and the enabled modules; cron runs `khet jobs run` every few minutes."""
+
+
+@jobs_group.command("run", with_appcontext=False)
+@click.option("--job", "job_id", default=None, help="Run only this job, due or not (e.g. core.escalate_approvals).")
+@app_command()
+def jobs_run(job_id):
+    """Run each due job once; exits 1 when a job failed (the others still ran)."""
+    from core.services import jobs
+
+    try:
+        results = jobs.run_due(only=job_id)
+    except KeyError:
+        raise click.ClickException(_("There is no job %(id)s among the enabled modules' jobs.", id=job_id)) from None
+    for result in results:
+        if result.outcome != "not_due":
+            click.echo(f"{result.job_id}: {result.outcome}{': ' + result.summary if result.summary else ''}")
+    if any(result.outcome == "failed" for result in results):
+        raise SystemExit(1)
+
+
+@jobs_group.command("list", with_appcontext=False)
+@app_command()
+def jobs_list():
+    """Every job of core and the enabled modules, how often it runs, and its last run."""
+    from core import calendar
+    from core.services import jobs
+
+    last = jobs.last_runs()
+    for job_id, job in jobs.scheduled_jobs().items():
+        run = last.get(job_id)
+        when = calendar.format_datetime(calendar.to_local(run.started_at), locale=_terminal_locale(current_app)) if run else "-"
+        outcome = f"{run.outcome} {run.summary}".strip() if run else _("never run")
+        minutes = int(job.every.total_seconds() // 60)
+        click.echo(f"{job_id:<36} {_('every %(minutes)s min', minutes=minutes):<16} {when:<20} {outcome}")

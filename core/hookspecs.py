@@ -82,7 +82,7 @@ def school_added(school):
 
 @hookspec
 def template_slot(slot, context):
-    """Return HTML to insert at a named slot of a core template (e.g. "home_top", "person_detail")."""
+    """Return HTML to insert at a named slot of a core template ("home_top", "person_detail"); None for other slots."""
 
 
 @hookspec
@@ -93,3 +93,28 @@ def attachment_access(user, attachment):
 @hookspec
 def notification_channels():
     """Return NotificationChannel objects (id, label, address_for(person), send(address, message)) for notify() to deliver through."""
+
+
+@hookspec
+def approval_kinds():
+    """Return the ApprovalKinds of the module: the kinds of request it sends through core's approval workflow."""
+
+
+@hookspec
+def notification_events():
+    """Return the NotificationEvents of the module, listed on each person's notification preferences page."""
+
+
+@hookspec
+def scheduled_jobs():
+    """Return the ScheduledJobs of the module for `khet jobs run` (cron)."""
+
+
+@hookspec
+def link_targets():
+    """Return the LinkTargets of the module: kinds of its records other modules may link to, through core.links."""
+
+
+@hookspec
+def away_entries(start, end, viewer):
+    """Return the AwayEntries (people away between start and end) the viewer may see on the who-is-away calendar."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Callable
 
 # Menu sections, in the order AMSS++ users know them.
@@ -69,3 +71,81 @@ class SettingsSpec:
     form_class: type
     defaults: dict = field(default_factory=dict)
     validate: Callable[[dict], list[str]] | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalKind:
+    """A kind of request a module sends through core's approval workflow (the ``approval_kinds`` hook).
+
+    ``on_outcome(request, outcome)`` is called inside the deciding transaction
+    when the module's record must change: outcome is "approved", "refused",
+    "returned", "withdrawn" or "cancelled" (an approved request later cancelled);
+    raising from it rolls the decision back. ``decide_permission``: whoever
+    decides a step of this kind must also hold this permission.
+    """
+
+    module: str
+    kind: str
+    label: Any = ""  # a lazy_gettext string
+    on_outcome: Callable | None = None
+    escalation_hours: int | None = 24  # a step nobody acts on within this many working hours moves on; None: never
+    decide_permission: str | None = None
+
+
+@dataclass(frozen=True)
+class NotificationEvent:
+    """An event people may switch on and off per channel on their preferences page (the ``notification_events`` hook)."""
+
+    id: str  # "<module id>.<name>", the event notify() is called with
+    label: Any  # a lazy_gettext string
+    default_channels: tuple[str, ...] | None = None  # on until the person changes them; None: every channel
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A job `khet jobs run` runs when it is due; run(now) does the work and returns a one-line summary."""
+    id: str            # "<module id>.<name>", e.g. "core.sweep_orphans"
+    label: Any         # lazy_gettext string
+    run: Callable      # run(now: datetime) -> str | None; must be idempotent
+    every: timedelta   # run at most this often
+
+
+@dataclass(frozen=True)
+class LinkedRecord:
+    """One record another module may link to, as the viewer may see it."""
+
+    kind: str  # the LinkTarget's kind, e.g. "correspondence.letter"
+    id: str  # the record's id, as a string
+    title: str
+    url: str | None = None
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """A kind of record a module lets other modules link to (the ``link_targets`` hook).
+
+    ``search(user, query, limit)`` returns LinkedRecords the user may see, for a
+    picker; ``describe(ids, user)`` returns {id: LinkedRecord or None} for the
+    given ids (strings), None where the record is gone or the user may not see
+    it. ``category`` groups targets for a consumer: "record" for documents,
+    "asset" for things the helpdesk may attach a ticket to.
+    """
+
+    kind: str  # "<module id>.<name>", e.g. "correspondence.letter"
+    label: Any  # a lazy_gettext string
+    search: Callable[..., list]
+    describe: Callable[..., dict]
+    category: str = "record"
+
+
+@dataclass(frozen=True)
+class AwayEntry:
+    """Someone away from the office for a span of days, for the who-is-away calendar (the ``away_entries`` hook)."""
+
+    person: Any  # a core Person
+    start: dt.date
+    end: dt.date  # the last day away, inclusive
+    reason: Any  # a lazy_gettext string: "Sick leave", "Official travel"
+    module: str = ""
+    url: str | None = None  # the record behind it, if the viewer may open it

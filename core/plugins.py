@@ -45,6 +45,7 @@ class LoadedPlugin:
     blueprints: list = field(default_factory=list)
     permissions: list[Permission] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
+    hooks: object = None  # pluggy's hook relay of this module alone (start-up and per-module calls)
 
     @property
     def id(self) -> str:
@@ -56,13 +57,23 @@ class LoadedPlugin:
 
     @property
     def migrations_folder(self) -> Path | None:
-        return _migrations_folder(self.module)
+        """The module's revisions: where its optional migrations_folder hook says, else <package>/migrations."""
+        named = self.hooks.migrations_folder() if self.hooks is not None else None
+        folder = Path(named) if named else self.package_folder / "migrations"
+        return folder if folder.is_dir() else None
 
 
-def _migrations_folder(module: ModuleType) -> Path | None:
-    impl = getattr(module, "migrations_folder", None)
-    folder = Path(impl()) if impl else Path(module.__file__).parent / "migrations"
-    return folder if folder.is_dir() else None
+def own_hooks(module: ModuleType):
+    """Pluggy's hook relay for this one module, in a manager of its own.
+
+    Start-up asks a module about itself (plugin_info, permissions, blueprints,
+    model_classes) before it may join the shared manager; asking through
+    pluggy rather than getattr checks the signatures against the specs, honours
+    ``firstresult`` and runs the module's hookwrappers.
+    """
+    pm = make_plugin_manager()
+    pm.register(module)
+    return pm.hook
 
 
 def make_plugin_manager() -> pluggy.PluginManager:
@@ -105,10 +116,10 @@ class PluginRegistry:
         self._order_by_dependencies()
 
     def _register(self, module: ModuleType, distribution: str, name: str | None = None) -> None:
-        info_hook = getattr(module, "plugin_info", None)
-        if info_hook is None:
+        hooks = own_hooks(module)
+        info = hooks.plugin_info()  # firstresult: the PluginInfo itself, None when the module has no plugin_info
+        if info is None:
             raise TypeError("the module has no plugin_info hook")
-        info = info_hook()
         if not isinstance(info, PluginInfo):
             raise TypeError("plugin_info() must return a core.plugin_api.PluginInfo")
         if name is not None and info.id != name:
@@ -120,16 +131,16 @@ class PluginRegistry:
                 f" and {distribution or module.__name__}"
             )
         _check_core_api(info)
-        loaded = LoadedPlugin(info=info, module=module, distribution=distribution)
-        for permission in _flatten(getattr(module, "permissions", lambda: [])()):
+        loaded = LoadedPlugin(info=info, module=module, distribution=distribution, hooks=hooks)
+        for permission in _collected(hooks.permissions()):
             if permission.code in self.permissions:
                 raise PluginConflict(
                     f"permission {permission.code!r} is declared by both"
                     f" {self.permission_owner[permission.code]!r} and {info.id!r}"
                 )
             loaded.permissions.append(permission)
-        loaded.blueprints = list(_flatten(getattr(module, "blueprints", lambda: [])()))
-        models = _flatten(getattr(module, "model_classes", lambda: [])())
+        loaded.blueprints = _collected(hooks.blueprints())
+        models = _collected(hooks.model_classes())
         self._check_tables(info.id, [model.__table__.name for model in models])
         # A module owns every table under its prefix, association tables included.
         loaded.tables = sorted(name for name in db.metadata.tables if name.startswith(f"{info.id}_"))
@@ -261,40 +272,92 @@ class PluginRegistry:
         self.forget_cached_state()
 
     # --- calling hooks ---------------------------------------------------------
+    #
+    # Every call goes through pluggy: a hook's specification (firstresult) and
+    # any hookwrapper a module adds apply. "Enabled only" is a subset hook
+    # caller without the plugins that are switched off, so a disabled module's
+    # implementation is never called at all.
 
-    def call_each(self, hook_name: str, only_enabled: bool = True, **kwargs):
-        """Call a hook on each (enabled) module; yield (module id, result) for results that are not None."""
-        enabled = self.enabled_ids() if only_enabled else set(self.plugins)
-        hook = getattr(self.pm.hook, hook_name)
-        for impl in hook.get_hookimpls():
-            if impl.plugin_name not in enabled:
-                continue
-            result = impl.function(*[kwargs[name] for name in impl.argnames])
-            if result is not None:
-                yield impl.plugin_name, result
+    def hook(self, hook_name: str, only_enabled: bool = True):
+        """The pluggy hook caller of ``hook_name`` for the enabled modules (and core), or for all installed ones."""
+        if not only_enabled:
+            return getattr(self.pm.hook, hook_name)
+        enabled = self.enabled_ids()
+        cache = g.setdefault("khet_hook_callers", {}) if has_request_context() else {}
+        caller = cache.get(hook_name)
+        if caller is None:
+            # Anything registered that is not an enabled module is left out, not only the modules we loaded.
+            disabled = [plugin for name, plugin in self.pm.list_name_plugin() if name not in enabled]
+            caller = cache[hook_name] = self.pm.subset_hook_caller(hook_name, remove_plugins=disabled)
+        return caller
+
+    def module_hook(self, plugin_id: str, hook_name: str):
+        """The pluggy hook caller of ``hook_name`` for one module only (none: None)."""
+        loaded = self.plugins.get(plugin_id)
+        if loaded is None:
+            return None
+        others = [plugin for name, plugin in self.pm.list_name_plugin() if name != plugin_id]
+        return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
 
     def collect(self, hook_name: str, only_enabled: bool = True, **kwargs) -> list:
-        """Flatten the lists a hook returns from each (enabled) module."""
-        items = []
-        for _plugin_id, result in self.call_each(hook_name, only_enabled=only_enabled, **kwargs):
-            items.extend(_flatten(result))
-        return items
+        """Call a hook once through pluggy and flatten the lists the (enabled) modules return."""
+        return _collected(self.hook(hook_name, only_enabled)(**kwargs))
+
+    def call_each(self, hook_name: str, only_enabled: bool = True, **kwargs):
+        """Call a hook module by module in dependency order; yield (module id, result) for results that are not None.
+
+        For callers that must know which module answered (search results, CLI
+        groups) or must keep the dependency order (demo data): each module's
+        call is its own pluggy call, so its hookwrappers apply to it.
+        """
+        enabled = self.enabled_ids() if only_enabled else set(self.plugins)
+        for plugin_id in list(self.plugins):
+            if plugin_id not in enabled:
+                continue
+            results = self.module_hook(plugin_id, hook_name)(**kwargs)
+            result = _one(results, getattr(self.pm.hook, hook_name))
+            if result is not None:
+                yield plugin_id, result
 
     def call_one(self, plugin_id: str, hook_name: str, **kwargs):
-        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-            if impl.plugin_name == plugin_id:
-                return impl.function(*[kwargs[name] for name in impl.argnames])
-        return None
+        """One module's answer to a hook (through pluggy), or None when it has none or is not installed."""
+        caller = self.module_hook(plugin_id, hook_name)
+        if caller is None:
+            return None
+        return _one(caller(**kwargs), getattr(self.pm.hook, hook_name))
 
     def notify(self, hook_name: str, **kwargs) -> None:
-        """Tell enabled modules of a core event; one module's failure does not stop the others."""
-        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
-            if impl.plugin_name not in self.enabled_ids():
+        """Tell enabled modules of a core event; one module's failure does not stop the others.
+
+        A single pluggy call would stop at the first exception, so each enabled
+        module gets its own call (through pluggy, with its hookwrappers) inside
+        its own try.
+        """
+        for plugin_id in list(self.plugins):
+            if not self.is_enabled(plugin_id):
                 continue
             try:
-                impl.function(*[kwargs[name] for name in impl.argnames])
+                self.module_hook(plugin_id, hook_name)(**kwargs)
             except Exception:
-                log.exception("module %s failed while handling %s", impl.plugin_name, hook_name)
+                log.exception("module %s failed while handling %s", plugin_id, hook_name)
+
+
+def _one(results, spec_caller):
+    """A one-module call's answer: the value of a firstresult hook, else the single implementation's result."""
+    if spec_caller.spec is not None and spec_caller.spec.opts.get("firstresult"):
+        return results
+    return results[0] if results else None
+
+
+def _collected(results) -> list:
+    """Flatten a pluggy call's answers (None, one value or a list per module) into one list.
+
+    A firstresult hook answers with one value (or None) rather than a list of answers.
+    """
+    items = []
+    for result in results if isinstance(results, list) else [results]:
+        items.extend(_flatten(result))
+    return items
 
 
 def _flatten(value):

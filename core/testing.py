@@ -429,3 +429,42 @@ class BrowserSession:
 
     def close(self) -> None:
         self.context.close()
+
+
+def installed_module(app, plugin_id: str, enabled: bool = True, **hooks):
+    """A context manager: a module ``plugin_id`` answering ``hooks`` (name -> function) is installed for a test.
+
+    For service tests that need a module's contribution (an approval kind, a
+    notification event) without writing a package: the module is loaded
+    through the same checks as a real one, switched on (or off), and unloaded
+    afterwards. Each hook function is marked ``@hookimpl`` here.
+    """
+    import contextlib
+    import types
+
+    from core.db import db
+    from core.hookspecs import hookimpl
+    from core.models import PluginState
+    from core.plugin_api import PluginInfo
+    from core.plugins import registry
+
+    @contextlib.contextmanager
+    def installed():
+        module = types.ModuleType(f"khet_test_{plugin_id}")
+        module.__file__ = str(Path(__file__).parent / f"{plugin_id}_test_module" / "__init__.py")
+        module.plugin_info = hookimpl(lambda: PluginInfo(id=plugin_id, name_th=plugin_id, name_en=plugin_id, version="0"))
+        for name, function in hooks.items():
+            setattr(module, name, hookimpl(function))
+        reg = registry(app)
+        reg._register(module, distribution="tests")
+        db.session.merge(PluginState(plugin_id=plugin_id, enabled=enabled))
+        db.session.commit()
+        reg.forget_cached_state()
+        try:
+            yield module
+        finally:
+            reg._unload(plugin_id, "")
+            reg.broken.pop(plugin_id, None)
+            reg.forget_cached_state()
+
+    return installed()

@@ -377,14 +377,134 @@ def test_notifications_are_delivered_through_the_modules_channel(contract):
     assert report.sent == 1 and SENT == [("pigeon:clerk", "มีนกพิราบมาส่งข่าว")]
 
 
+@exercises("template_slot")
+def test_the_person_detail_slot_is_on_the_admin_person_page(contract):
+    admin = signed_in(contract, person("admin", admin=True))
+    somchai = person("somchai")
+    page = admin.get(f"/admin/people/{somchai.id}").get_data(as_text=True)
+    assert '<div data-contract-slot="person_detail">somchai</div>' in page
+
+
+@exercises("approval_kinds")
+def test_approval_kinds_give_the_label_and_hear_the_outcome(contract):
+    from core.services import approvals
+    from core.services.approvals import Step
+
+    clerk, boss = person("clerk"), person("boss")
+    request = approvals.submit("contract", "request", 7, "ขอทดสอบสัญญา", clerk, steps=[Step(boss)])
+    db.session.commit()
+    assert str(approvals.kind_label(request)) == "Contract request"
+    approvals.decide(request, boss, "approve")
+    db.session.commit()
+    assert notes() == ["approval:7:approved"]  # the kind's on_outcome ran in the deciding transaction
+
+
+@exercises("notification_events")
+def test_notification_events_are_listed_on_the_preferences_page(contract):
+    page = signed_in(contract, person("clerk")).get("/notifications/preferences").get_data(as_text=True)
+    assert "Contract event happened" in page and 'value="contract.test|inbox"' in page
+    assert 'value="approvals.waiting|inbox"' in page  # core's own events come from core's hook implementation
+
+
+def khet(app, *args):
+    """Run `khet <args>` against this app, as cron would."""
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from core.cli import cli
+
+    return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app))
+
+
+@exercises("scheduled_jobs")
+def test_jobs_run_runs_a_due_job_once_and_logs_it(contract):
+    first = khet(contract, "jobs", "run")
+    assert first.exit_code == 0, first.output
+    assert "contract.tick: ok: ticked" in first.output and "core.escalate_approvals: ok" in first.output
+    assert "contract.tick" not in khet(contract, "jobs", "run").output  # not due again within the hour
+    forced = khet(contract, "jobs", "run", "--job", "contract.tick")
+    assert "contract.tick: ok: ticked" in forced.output
+    assert notes() == ["job:contract.tick", "job:contract.tick"]
+    listing = khet(contract, "jobs", "list").output
+    assert "contract.tick" in listing and "ok ticked" in listing
+    unknown = khet(contract, "jobs", "run", "--job", "contract.nothing")
+    assert unknown.exit_code != 0 and "contract.nothing" in unknown.output
+
+
+@exercises("link_targets")
+def test_link_targets_answer_the_picker_and_describe_links(contract):
+    from core.services import links
+    from khet_contract_plugin.models import ContractNote
+
+    clerk, other = person("clerk"), person("other")
+    grant_use(clerk)
+    row = ContractNote(text="สมุดพัสดุ")
+    db.session.add(row)
+    db.session.commit()
+    answer = signed_in(contract, clerk).get("/links/contract.note?q=พัสดุ").get_json()
+    assert answer == {"results": [{"id": str(row.id), "title": "note สมุดพัสดุ", "url": "/contract/", "summary": ""}]}
+    assert signed_in(contract, other).get("/links/contract.note?q=พัสดุ").get_json() == {"results": []}
+    assert signed_in(contract, clerk).get("/links/nobody.thing?q=x").status_code == 404
+    assert links.describe_one("contract.note", row.id, clerk).title == "note สมุดพัสดุ"
+    assert links.describe_one("contract.note", row.id, other) is None  # not theirs to see
+    assert list(links.targets(category=links.ASSET)) == ["contract.note"]
+
+
+@exercises("away_entries")
+def test_away_entries_appear_on_the_who_is_away_page(contract):
+    from core import org_services
+
+    away = person("away_somchai")
+    office_clerk, outsider = person("clerk"), person("outsider")
+    group = Group(code="g1", name="กลุ่มอำนวยการ")
+    db.session.add(group)
+    db.session.flush()
+    org_services.add_to_group(office_clerk, group)
+    db.session.commit()
+    page = signed_in(contract, office_clerk).get("/away/?span=week").get_data(as_text=True)
+    assert f'data-away-entry="contract:{away.id}"' in page and "Contract trip" in page
+    # Someone of neither the office's groups nor a school sees only themselves: core narrows what modules give.
+    assert "data-away-entry" not in signed_in(contract, outsider).get("/away/").get_data(as_text=True)
+
+
 def test_a_disabled_module_contributes_nothing(contract):
+    from core.services import approvals, jobs, links, notifications
+
     clerk = person("clerk")
     grant_use(clerk)
+    person("away_somchai")
     registry().set_enabled("contract", False)
     client = signed_in(contract, clerk)
     home = client.get("/").get_data(as_text=True)
     assert 'href="/contract/"' not in home and "data-contract-card" not in home and "data-contract-slot" not in home
     assert "Contract result" not in client.get("/search?q=contractword").get_data(as_text=True)
     assert client.get("/contract/").status_code == 404
+    assert "Contract event" not in client.get("/notifications/preferences").get_data(as_text=True)
+    assert "data-away-entry" not in client.get("/away/?span=week").get_data(as_text=True)
+    assert client.get("/links/contract.note?q=x").status_code == 404
+    assert ("contract", "request") not in approvals.kinds()
+    assert "contract.test" not in {event.id for event in notifications.registered_events()}
+    assert "contract.tick" not in jobs.scheduled_jobs() and links.targets() == {}
+    assert "contract.tick" not in khet(contract, "jobs", "run").output
     registry().notify("school_added", school=School(code="1018000002", name="โรงเรียนที่ไม่มีใครได้ยิน"))
     assert notes() == []
+
+
+def test_notify_goes_on_to_the_next_module_when_one_fails(contract, monkeypatch):
+    """notify() calls each module through pluggy on its own, so one module's exception stops no other."""
+    from khet_contract_plugin import note
+
+    failing = types.ModuleType("khet_failing_listener")
+    failing.school_added = hookimpl(lambda school: (_ for _ in ()).throw(RuntimeError("boom")))
+    reg = registry()
+    core_hooks = reg.plugins["core"].module
+    monkeypatch.setattr(core_hooks, "school_added", failing.school_added, raising=False)
+    reg.pm.unregister(core_hooks)
+    reg.pm.register(core_hooks, name="core")
+    try:
+        reg.notify("school_added", school=School(code="1018000003", name="โรงเรียนทดสอบ"))
+    finally:
+        monkeypatch.undo()
+        reg.pm.unregister(core_hooks)
+        reg.pm.register(core_hooks, name="core")
+    assert notes() == ["school_added:1018000003"] and note

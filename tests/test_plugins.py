@@ -237,3 +237,39 @@ def test_disabling_a_module_keeps_its_data_and_enabling_it_shows_the_data_again(
     admin.post("/admin/modules/notices", data={"enabled": "1"})
 
     assert "ประกาศรับสมัครครูดีเด่น" in page_text(admin.get(f"/notices/{notice.id}"))
+
+
+# --- calls go through pluggy ------------------------------------------------------------
+
+
+def test_a_hookwrapper_of_an_enabled_module_wraps_the_call_and_a_disabled_one_does_not(app, make_person):
+    """Core calls hooks through pluggy (a subset hook caller of the enabled modules), so a module's wrapper runs;
+    calling the implementations one by one, as core once did, would have called the wrapper as a plain hook."""
+    from core.plugin_api import MenuItem
+    from core.testing import installed_module
+
+    def wrap_menu(user):
+        items = yield
+        return [*items, MenuItem("wrapped", "main.home", weight=999)] if items else items
+
+    from core.hookspecs import hookimpl
+
+    with installed_module(app, "wrapper") as module:
+        reg = registry()
+        module.menu_items = hookimpl(wrapper=True)(wrap_menu)
+        reg.pm.unregister(module)
+        reg.pm.register(module, name="wrapper")
+        admin = make_person(admin=True)
+        reg.forget_cached_state()
+        assert "wrapped" in [item.label for item in reg.collect("menu_items", user=admin)]
+        reg.set_enabled("wrapper", False)
+        assert "wrapped" not in [item.label for item in reg.collect("menu_items", user=admin)]
+
+
+def test_a_firstresult_hook_answers_with_one_value(app):
+    """settings_form is firstresult: core gets the module's SettingsSpec itself, not a list of answers."""
+    from core.plugin_api import SettingsSpec
+
+    spec = registry().call_one("rooms", "settings_form")
+    assert isinstance(spec, SettingsSpec)
+    assert registry().hook("settings_form").spec.opts["firstresult"] is True

@@ -11,6 +11,10 @@ for module authors in docs/services/ (one page each):
 - ``audit``          the append-only record of who did what
 - ``attachments``    uploads checked by content, stored outside the web root
 - ``locking``        named locks and lock-or-create rows, held until the transaction ends
+- ``jobs``           scheduled jobs run by `khet jobs run` from cron, each run logged
+- ``links``          links between records of different modules, asked through core
 """
 
-from core.services import approvals, attachments, audit, booking, holidays, locking, notifications, numbers  # noqa: F401
+from core.services import (  # noqa: F401
+    approvals, attachments, audit, booking, holidays, jobs, links, locking, notifications, numbers,
+)

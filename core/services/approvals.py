@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Iterable
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -37,6 +37,7 @@ from werkzeug.routing import BuildError
 from core import calendar
 from core.db import db, per_request, utcnow, write_transaction
 from core.models import Delegation, Office, Person
+from core.plugin_api import ApprovalKind, NotificationEvent
 from core.services import audit, notifications
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,14 @@ STEP_LABELS = {
 
 EVENT_WAITING = "approvals.waiting"
 EVENT_DECIDED = "approvals.decided"
-notifications.register_event(EVENT_WAITING, _l("A request waits for my decision"))
-notifications.register_event(EVENT_DECIDED, _l("A decision on my own request"))
+
+
+def notification_events() -> list[NotificationEvent]:
+    """The events of the approval workflow (core's notification_events hook returns them)."""
+    return [
+        NotificationEvent(EVENT_WAITING, _l("A request waits for my decision")),
+        NotificationEvent(EVENT_DECIDED, _l("A decision on my own request")),
+    ]
 
 
 class ApprovalError(Exception):
@@ -198,7 +205,7 @@ class ApprovalChain(db.Model):
     approver: Mapped[Person | None] = relationship(foreign_keys=[approver_id])
 
 
-# --- what modules register ---------------------------------------------------------
+# --- what modules declare (the approval_kinds hook) -------------------------------
 
 
 @dataclass(frozen=True)
@@ -210,39 +217,28 @@ class Step:
     label: str = ""
 
 
-@dataclass(frozen=True)
-class Kind:
-    module: str
-    kind: str
-    label: object = ""
-    on_outcome: Callable[[ApprovalRequest, str], None] | None = None
-    escalation_hours: int | None = DEFAULT_ESCALATION_HOURS
-    decide_permission: str | None = None
+def kinds() -> dict[tuple[str, str], ApprovalKind]:
+    """{(module, kind): ApprovalKind} of the enabled modules, from their approval_kinds hooks (asked once per request).
 
-
-_kinds: dict[tuple[str, str], Kind] = {}
-
-
-def register_kind(module: str, kind: str, label="", on_outcome=None, escalation_hours: int | None = DEFAULT_ESCALATION_HOURS,
-                  decide_permission: str | None = None):
-    """Declare a kind of request (at import time of the module's package).
-
-    ``on_outcome(request, outcome)`` is called inside the deciding transaction
-    when the module's record must change: outcome is "approved", "refused",
-    "returned", "withdrawn" or "cancelled" (an approved request later cancelled).
-    Raising from it rolls the decision back.
-
-    ``decide_permission`` (``"rooms.approve"``): whoever decides a step of this
-    kind — the named approver, an escalation target or an acting delegate — must
-    also hold this permission. authority() checks it, so the module's own pages
-    and /approvals agree on who may decide, and waiting_for() leaves such steps
-    out for people without it.
+    A disabled module's kinds are unknown: its requests get no label, no
+    outcome callback and no escalation setting until it is switched on again.
     """
-    _kinds[(module, kind)] = Kind(module, kind, label, on_outcome, escalation_hours, decide_permission)
+    from core.plugins import registry
+
+    def ask():
+        found: dict[tuple[str, str], ApprovalKind] = {}
+        for kind in registry().collect("approval_kinds"):
+            if not isinstance(kind, ApprovalKind) or (kind.module, kind.kind) in found:
+                log.error("approval kind %r ignored: not an ApprovalKind, or declared twice", kind)
+                continue
+            found[(kind.module, kind.kind)] = kind
+        return found
+
+    return per_request("khet_approval_kinds", ask)
 
 
 def kind_label(request: ApprovalRequest):
-    registered = _kinds.get((request.module, request.kind))
+    registered = kinds().get((request.module, request.kind))
     return registered.label if registered and registered.label else request.kind
 
 
@@ -384,7 +380,7 @@ def set_chain(person: Person, commenter: Person | None, approver: Person | None)
 def _escalation_hours(module: str, kind: str) -> int | None:
     from core.settings import get_settings
 
-    registered = _kinds.get((module, kind))
+    registered = kinds().get((module, kind))
     default = registered.escalation_hours if registered else DEFAULT_ESCALATION_HOURS
     hours = get_settings(module, defaults={}).get("approval_escalation_hours", default)
     return int(hours) if hours else None
@@ -443,7 +439,7 @@ def _tell_deciders(request, step, people=None, overdue: bool = False) -> None:
 
 
 def _outcome(request: ApprovalRequest, outcome: str) -> None:
-    registered = _kinds.get((request.module, request.kind))
+    registered = kinds().get((request.module, request.kind))
     if registered and registered.on_outcome:
         registered.on_outcome(request, outcome)
 
@@ -547,7 +543,7 @@ def _kinds_closed_to(person: Person) -> list[tuple[str, str]]:
     """The (module, kind)s whose decide_permission ``person`` lacks."""
     from core.permissions import has_permission
 
-    return [(kind.module, kind.kind) for kind in _kinds.values()
+    return [(kind.module, kind.kind) for kind in kinds().values()
             if kind.decide_permission and not has_permission(person, kind.decide_permission)]
 
 

@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Iterable, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import force_locale
@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db, per_request, utcnow, write_transaction
+from core.plugin_api import NotificationEvent
 
 log = logging.getLogger(__name__)
 
@@ -123,29 +124,28 @@ class OutboxMessage(db.Model):
 # --- events ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EventType:
-    """An event people may switch on and off per channel on their preferences page."""
+def registered_events() -> list[NotificationEvent]:
+    """The NotificationEvents of core and the enabled modules (their notification_events hooks), sorted by id.
 
-    id: str
-    label: object  # a lazy_gettext string
-    default_channels: tuple[str, ...] | None = None  # None: every channel
-
-
-_events: dict[str, EventType] = {}
-
-
-def register_event(event: str, label, default_channels: Iterable[str] | None = None) -> None:
-    """Declare an event (at import time) so it appears on the preferences page.
-
-    ``default_channels`` are those on until the person changes them; None means all.
-    Unregistered events still notify, on every channel.
+    Asked once per request. A disabled module's events are not listed; an event
+    nobody declares still notifies, on every channel.
     """
-    _events[event] = EventType(event, label, tuple(default_channels) if default_channels is not None else None)
+    from core.plugins import registry
+
+    def ask():
+        found: dict[str, NotificationEvent] = {}
+        for event in registry().collect("notification_events"):
+            if not isinstance(event, NotificationEvent) or event.id in found:
+                log.error("notification event %r ignored: not a NotificationEvent, or declared twice", event)
+                continue
+            found[event.id] = event
+        return found
+
+    return sorted(per_request("khet_notification_events", ask).values(), key=lambda event: event.id)
 
 
-def registered_events() -> list[EventType]:
-    return sorted(_events.values(), key=lambda e: e.id)
+def _event_type(event: str) -> NotificationEvent | None:
+    return next((known for known in registered_events() if known.id == event), None)
 
 
 # --- channels ----------------------------------------------------------------------
@@ -317,8 +317,8 @@ def _choices_of(person_ids: list[int], event: str) -> dict[tuple[int, str], bool
     return {(person_id, channel): enabled for person_id, channel, enabled in rows}
 
 
-def _default_on(event: str, channel: str) -> bool:
-    event_type = _events.get(event)
+def _default_on(event: str | NotificationEvent | None, channel: str) -> bool:
+    event_type = _event_type(event) if isinstance(event, str) else event
     if event_type is None or event_type.default_channels is None:
         return True
     return channel in event_type.default_channels
@@ -337,10 +337,11 @@ def notify(people, event: str, title, link: str = "", module: str = "core", body
         return []
     chosen = _choices_of([p.id for p in people], event)
     outside = channels()
+    event_type = _event_type(event)  # asked once, not once per person and channel
     written, queued = [], 0
     for person in people:
         def wants(channel_id: str) -> bool:
-            return chosen.get((person.id, channel_id), _default_on(event, channel_id))
+            return chosen.get((person.id, channel_id), _default_on(event_type, channel_id))
 
         with language_of(person):
             title_text, body_text = str(title).strip()[:255], str(body or "").strip()
@@ -409,7 +410,7 @@ def preferences_of(person) -> dict[tuple[str, str], bool]:
         for row in db.session.scalars(select(NotificationPreference).where(NotificationPreference.person_id == person.id))
     }
     return {
-        (event.id, channel_id): saved.get((event.id, channel_id), _default_on(event.id, channel_id))
+        (event.id, channel_id): saved.get((event.id, channel_id), _default_on(event, channel_id))
         for event in registered_events()
         for channel_id, _label in channel_choices()
     }

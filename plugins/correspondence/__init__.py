@@ -7,8 +7,6 @@ core.services.audit. See README.md for the rules.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
@@ -42,11 +40,6 @@ def model_classes():
 
     return [models.Register, models.Letter, models.Correction, models.Delivery, models.SecretReader, models.Route,
             models.Assignment, models.LetterCode, models.RecipientList, models.DestructionList, models.DestructionItem]
-
-
-@hookimpl
-def migrations_folder():
-    return Path(__file__).parent / "migrations"
 
 
 @hookimpl
@@ -127,3 +120,24 @@ def demo_data(office, rng):
     from plugins.correspondence import demo
 
     demo.create_demo_letters(rng)
+
+
+@hookimpl
+def notification_events():
+    from plugins.correspondence import integrations
+
+    return integrations.notification_events()
+
+
+@hookimpl
+def scheduled_jobs():
+    from plugins.correspondence import integrations
+
+    return integrations.scheduled_jobs()
+
+
+@hookimpl
+def link_targets():
+    from plugins.correspondence import integrations
+
+    return integrations.link_targets()

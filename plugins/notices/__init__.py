@@ -7,8 +7,6 @@ The smallest complete Khet module, and the pattern every other follows:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
@@ -41,11 +39,6 @@ def model_classes():
     from plugins.notices.models import Notice
 
     return [Notice]
-
-
-@hookimpl
-def migrations_folder():
-    return Path(__file__).parent / "migrations"
 
 
 @hookimpl

@@ -7,8 +7,6 @@ held by core's booking guard (``core.services.booking``), approvals go through
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
@@ -41,11 +39,6 @@ def model_classes():
     from plugins.rooms.models import BlockedPeriod, Booking, FeedToken, Room, RoomEquipment, SlotWatch
 
     return [Room, RoomEquipment, Booking, BlockedPeriod, SlotWatch, FeedToken]
-
-
-@hookimpl
-def migrations_folder():
-    return Path(__file__).parent / "migrations"
 
 
 @hookimpl
@@ -151,3 +144,24 @@ def demo_data(office, rng):
     from plugins.rooms import demo
 
     demo.create_demo_rooms(rng)
+
+
+@hookimpl
+def notification_events():
+    from plugins.rooms import integrations
+
+    return integrations.notification_events()
+
+
+@hookimpl
+def scheduled_jobs():
+    from plugins.rooms import integrations
+
+    return integrations.scheduled_jobs()
+
+
+@hookimpl
+def approval_kinds():
+    from plugins.rooms import integrations
+
+    return integrations.approval_kinds()

@@ -69,9 +69,6 @@ SETTINGS_DEFAULTS = {
 EVENT_CANCELLED = "rooms.booking_cancelled"
 EVENT_SLOT_FREED = "rooms.slot_freed"
 EVENT_REMINDER = "rooms.reminder"
-notifications.register_event(EVENT_CANCELLED, _l("My room booking was cancelled by someone else"))
-notifications.register_event(EVENT_SLOT_FREED, _l("A room time I waited for became free"))
-notifications.register_event(EVENT_REMINDER, _l("Reminder of my room booking the day before"))
 
 
 class RoomError(ValueError):
@@ -736,10 +733,6 @@ def _series_decided(request: ApprovalRequest, outcome: str) -> None:
     _apply_outcome(series_bookings(request.record_id), request, outcome)
 
 
-approvals.register_kind(MODULE, KIND_BOOKING, label=_l("Room booking"), on_outcome=_booking_decided,
-                        decide_permission=DECIDE_PERMISSION)
-approvals.register_kind(MODULE, KIND_SERIES, label=_l("Recurring room booking"), on_outcome=_series_decided,
-                        decide_permission=DECIDE_PERMISSION)
 
 
 def decide(record: Booking, person, decision: str, reason: str = "", remote_addr: str | None = None) -> Booking:

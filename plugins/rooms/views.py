@@ -8,14 +8,12 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from core import calendar
 from core.db import db, utcnow
 from core.models import Group, GroupMembership, Person
 from core.permissions import PUBLIC, SIGNED_IN, require
-from core.plugins import registry
-from core.services import attachments
+from core.services import attachments, links
 from core.services.attachments import UploadPolicy
 from core.web import attach_from_form, paginate
 from plugins.rooms import services
@@ -30,7 +28,7 @@ PHOTO_POLICY = UploadPolicy(max_count=6, max_bytes=5 * attachments.MiB, allowed=
 
 @bp.context_processor
 def _helpers():
-    return {"equipment_labels": EQUIPMENT, "letter_url": letter_url, "status_label": status_label,
+    return {"equipment_labels": EQUIPMENT, "linked_letter": linked_letter, "letter_link": LETTER_LINK, "status_label": status_label,
             "local_day": lambda moment: services.local(moment).date().isoformat()}
 
 
@@ -41,14 +39,28 @@ def status_label(status: str) -> str:
     }.get(status, status)
 
 
-def letter_url(record: Booking) -> str | None:
-    """A link to the letter the meeting answers, only while the correspondence module is switched on."""
-    if not record.letter_id or not registry().is_enabled("correspondence"):
+# The kind of record a booking's letter is, as the module that owns letters declares it (link_targets):
+# rooms asks core.services.links about it and never imports that module, which may be off or absent.
+LETTER_LINK = "correspondence.letter"
+
+
+def linked_letter(record: Booking):
+    """The letter the meeting answers as the reader may see it (title, url), or None: no letter, the module
+    that owns letters is off, or the reader may not read it."""
+    if not record.letter_id:
         return None
-    try:
-        return url_for("correspondence.show", letter_id=record.letter_id)
-    except BuildError:
-        return None
+    return links.describe_one(LETTER_LINK, record.letter_id, current_user)
+
+
+def _letter_is_readable(form: BookingForm) -> bool:
+    """A letter named on the form must be one the booker may read; otherwise say so on the field."""
+    if "letter_id" not in form or not form.letter_id.data:
+        return True
+    if links.describe_one(LETTER_LINK, form.letter_id.data, current_user) is None:
+        form.letter_id.errors = [*form.letter_id.errors,
+                                 _("There is no letter with this number that you may read.")]
+        return False
+    return True
 
 
 def _room_or_404(room_id: int, include_inactive: bool = False) -> Room:
@@ -173,7 +185,7 @@ def _booking_form(record: Booking | None = None) -> BookingForm:
     form.room_id.choices = [(r.id, f"{r.name} ({r.capacity})") for r in rooms]
     form.attendee_groups.choices = [(g.id, g.name) for g in db.session.scalars(
         select(Group).where(Group.active.is_(True)).order_by(Group.sort_order))]
-    if not registry().is_enabled("correspondence"):
+    if links.target(LETTER_LINK) is None:
         del form.letter_id
     return form
 
@@ -206,7 +218,7 @@ def new_booking():
         form.start.data = _time_arg("start") or dt.time(9, 0)
         form.end.data = _time_arg("end") or dt.time(10, 0)
     taken = None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _letter_is_readable(form):
         room = _room_or_404(form.room_id.data)
         start, end = _times(form)
         try:
@@ -274,7 +286,7 @@ def edit_booking(booking_id):
         form.end.data = services.local(record.ends_at).time()
         form.attendee_groups.data = [g.id for g in record.attendee_groups]
         form.equipment.data = record.equipment or []
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _letter_is_readable(form):
         room = _room_or_404(form.room_id.data)
         start, end = _times(form)
         try:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import datetime as dt
+
 import click
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from core.hookspecs import hookimpl
-from core.plugin_api import DashboardCard, MenuItem, Permission, PluginInfo, SearchResult, SettingsSpec
+from core.plugin_api import (ApprovalKind, AwayEntry, DashboardCard, LinkedRecord, LinkTarget, MenuItem, NotificationEvent,
+                             Permission, PluginInfo, ScheduledJob, SearchResult, SettingsSpec)
 
 PLUGIN_ID = "contract"
 PERMISSION = "contract.use"
@@ -110,6 +113,8 @@ def school_added(school):
 
 @hookimpl
 def template_slot(slot, context):
+    if slot == "person_detail":
+        return Markup('<div data-contract-slot="person_detail">') + escape(context["person"].username) + Markup("</div>")
     if slot != "home_top":
         return None
     return Markup('<div data-contract-slot="home_top">') + escape(context["user"].username) + Markup("</div>")
@@ -141,6 +146,82 @@ SENT: list[tuple[str, str]] = []
 @hookimpl
 def notification_channels():
     return [PigeonChannel()]
+
+
+APPROVAL_KIND = "request"
+EVENT = "contract.test"
+JOB = "contract.tick"
+LINK_KIND = "contract.note"
+AWAY_PREFIX = "away"  # people whose username starts with this are away, as far as this module knows
+
+
+@hookimpl
+def approval_kinds():
+    def decided(request, outcome):
+        note(f"approval:{request.record_id}:{outcome}")
+
+    return [ApprovalKind(PLUGIN_ID, APPROVAL_KIND, label=_l("Contract request"), on_outcome=decided)]
+
+
+@hookimpl
+def notification_events():
+    return [NotificationEvent(EVENT, _l("Contract event happened"))]
+
+
+def tick(now):
+    note(f"job:{JOB}")
+    return "ticked"
+
+
+@hookimpl
+def scheduled_jobs():
+    return [ScheduledJob(JOB, _l("Contract tick"), tick, every=dt.timedelta(hours=1))]
+
+
+def _note_record(row) -> LinkedRecord:
+    return LinkedRecord(kind=LINK_KIND, id=str(row.id), title=f"note {row.text}", url="/contract/")
+
+
+def search_notes(user, query, limit):
+    """Notes whose text holds the query, for holders of the module's permission only."""
+    from sqlalchemy import select
+
+    from core.db import db
+
+    from .models import ContractNote
+
+    if not user.can(PERMISSION):
+        return []
+    rows = db.session.scalars(select(ContractNote).where(ContractNote.text.contains(query)).limit(limit))
+    return [_note_record(row) for row in rows]
+
+
+def describe_notes(ids, user):
+    from core.db import db
+
+    from .models import ContractNote
+
+    if not user.can(PERMISSION):
+        return {}
+    rows = [db.session.get(ContractNote, int(record_id)) for record_id in ids if record_id.isdigit()]
+    return {str(row.id): _note_record(row) for row in rows if row is not None}
+
+
+@hookimpl
+def link_targets():
+    return [LinkTarget(LINK_KIND, _l("Contract note"), search=search_notes, describe=describe_notes, category="asset")]
+
+
+@hookimpl
+def away_entries(start, end, viewer):
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.models import Person
+
+    people = db.session.scalars(select(Person).where(Person.username.startswith(AWAY_PREFIX)).order_by(Person.username))
+    return [AwayEntry(person=person, start=start, end=end, reason=_l("Contract trip"), module=PLUGIN_ID, url="/contract/")
+            for person in people]
 
 
 def note(text: str) -> None:

@@ -13,11 +13,12 @@ from core import calendar
 from core.db import db, utcnow
 from core.models import Delegation, SchoolNetwork
 from core.services import approvals, audit, holidays
+from core.plugin_api import ApprovalKind
 from core.services.approvals import ApprovalError, ApprovalEvent, ApprovalRequest, Step
 from core.services.notifications import Notification
 from core.settings import save_settings
 
-MODULE = "notices"  # an installed module: requests of disabled or missing modules are not listed
+MODULE = "approvaltest"  # a module installed for these tests: requests of disabled or missing modules are not listed
 KIND = "test_request"
 OUTCOMES: list[tuple[int, str]] = []  # what the module's callback was told
 
@@ -26,7 +27,19 @@ def remember_outcome(request, outcome):
     OUTCOMES.append((request.id, outcome))
 
 
-approvals.register_kind(MODULE, KIND, label="Test request", on_outcome=remember_outcome)
+GUARDED = "guarded_request"  # a kind whose deciders need a permission
+
+
+@pytest.fixture(autouse=True)
+def _approval_test_module(app):
+    """The module MODULE, whose approval_kinds hook declares the kinds these tests submit."""
+    from core.testing import installed_module
+
+    kinds = [ApprovalKind(MODULE, KIND, label="Test request", on_outcome=remember_outcome),
+             ApprovalKind(MODULE, GUARDED, label="Guarded request", on_outcome=remember_outcome,
+                          decide_permission="notices.post")]
+    with installed_module(app, MODULE, approval_kinds=lambda: kinds):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -580,9 +593,6 @@ def test_two_deciders_at_the_same_moment_cannot_both_win(app, org):
 # --- a kind whose deciders need a permission ------------------------------------------
 
 
-GUARDED = "guarded_request"
-approvals.register_kind(MODULE, GUARDED, label="Guarded request", on_outcome=remember_outcome,
-                        decide_permission="notices.post")
 
 
 def test_a_kind_asking_for_a_permission_is_decided_only_by_approvers_holding_it(client, login_as, grant, org):

@@ -15,14 +15,13 @@ from sqlalchemy import func, select
 
 from core.db import db, utcnow
 from core.hookspecs import hookimpl
-from core.plugin_api import PluginInfo
+from core.plugin_api import NotificationEvent, PluginInfo
 from core.services import notifications
 from core.services.approvals import Step
 from core.services.notifications import MAX_ATTEMPTS, Notification, OutboxMessage
 from core.settings import save_settings
 
-EVENT = "tests.something_happened"
-notifications.register_event(EVENT, "Something happened")
+EVENT = "fakechat.something_happened"  # declared by the fakechat module's notification_events hook
 
 
 # --- a fake SMTP server -------------------------------------------------------------------
@@ -160,6 +159,7 @@ def app(khet_app_config, tmp_path_factory):
     module.__file__ = str(Path(folder) / "__init__.py")
     module.plugin_info = hookimpl(lambda: PluginInfo(id="fakechat", name_th="แชต", name_en="Fake chat", version="1"))
     module.notification_channels = hookimpl(lambda: [FakeChatChannel()])
+    module.notification_events = hookimpl(lambda: [NotificationEvent(EVENT, "Something happened")])
     app = create_app(config={**khet_app_config, "MAIL_SEND_AFTER_REQUEST": False},
                      instance_path=tmp_path_factory.mktemp("instance"),
                      entry_points=[*discover_entry_points(), _EntryPoint(module)])

@@ -7,8 +7,6 @@ module: this file is only the wiring; the rules live in ``services``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
@@ -42,11 +40,6 @@ def model_classes():
     from khet_visitors.models import Visit
 
     return [Visit]
-
-
-@hookimpl
-def migrations_folder():
-    return Path(__file__).parent / "migrations"
 
 
 @hookimpl

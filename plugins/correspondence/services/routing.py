@@ -53,11 +53,6 @@ EVENT_PRESENTED = "correspondence.letter_presented"
 EVENT_ASSIGNED = "correspondence.letter_assigned"
 EVENT_RETURNED = "correspondence.letter_returned"
 EVENT_DONE = "correspondence.letter_done"
-notifications.register_event(EVENT_FORWARDED, _l("A letter is forwarded to my group"))
-notifications.register_event(EVENT_PRESENTED, _l("A letter is presented to me for an instruction"))
-notifications.register_event(EVENT_ASSIGNED, _l("A letter is assigned to me"))
-notifications.register_event(EVENT_RETURNED, _l("A letter I handed on is returned to me"))
-notifications.register_event(EVENT_DONE, _l("An officer reports a letter I assigned done"))
 
 MAX_TEXT = 5000
 

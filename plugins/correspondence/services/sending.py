@@ -46,7 +46,6 @@ SECRET_POLICY = dataclasses.replace(LETTER_POLICY, audit_downloads=True)
 FEWEST_FILES_ALLOWED = 10  # the issue asks that a letter may carry at least ten files
 
 EVENT_LETTER_SENT = "correspondence.letter_sent"
-notifications.register_event(EVENT_LETTER_SENT, _l("A letter was sent to me, my school or my group"))
 
 
 def upload_policy(secret: bool) -> UploadPolicy:

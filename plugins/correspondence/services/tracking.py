@@ -29,7 +29,6 @@ from plugins.correspondence.services import (MODULE, SENDABLE_KINDS, Corresponde
 from plugins.correspondence.services.inbox import sender_name
 
 EVENT_NOT_RECEIVED = "correspondence.not_received"
-notifications.register_event(EVENT_NOT_RECEIVED, _l("A letter sent to me or my school has not been received yet"))
 
 REMIND_GAP = dt.timedelta(hours=24)
 DEFAULT_DAYS = 3

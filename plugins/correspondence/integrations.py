@@ -1,0 +1,82 @@
+"""What correspondence offers core and other modules through hooks: its notification events, its
+scheduled job, and its letters as a link target (a room booking's letter). The hook implementations
+in ``__init__.py`` return these; nothing here runs at import time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+
+from core.plugin_api import LinkedRecord, LinkTarget, NotificationEvent, ScheduledJob
+
+LETTER = "correspondence.letter"  # the link kind other modules store with a letter's id
+
+
+def notification_events() -> list[NotificationEvent]:
+    from plugins.correspondence.services import routing, sending, tracking
+
+    return [
+        NotificationEvent(routing.EVENT_FORWARDED, _l("A letter is forwarded to my group")),
+        NotificationEvent(routing.EVENT_PRESENTED, _l("A letter is presented to me for an instruction")),
+        NotificationEvent(routing.EVENT_ASSIGNED, _l("A letter is assigned to me")),
+        NotificationEvent(routing.EVENT_RETURNED, _l("A letter I handed on is returned to me")),
+        NotificationEvent(routing.EVENT_DONE, _l("An officer reports a letter I assigned done")),
+        NotificationEvent(sending.EVENT_LETTER_SENT, _l("A letter was sent to me, my school or my group")),
+        NotificationEvent(tracking.EVENT_NOT_RECEIVED, _l("A letter sent to me or my school has not been received yet")),
+    ]
+
+
+def _remind_not_received(now: dt.datetime) -> str:
+    from plugins.correspondence.services.tracking import DEFAULT_DAYS, remind_all_overdue
+
+    result = remind_all_overdue(DEFAULT_DAYS, now=now)
+    return (f"reminded {result.reminded} recipient(s); {result.recently} reminded in the last 24 hours; "
+            f"{result.nobody} with nobody to remind")
+
+
+def scheduled_jobs() -> list[ScheduledJob]:
+    # Daily; remind_all_overdue reminds a delivery at most once in REMIND_GAP, so running it again does no harm.
+    return [ScheduledJob("correspondence.remind_not_received",
+                         _l("Remind recipients who have not received their letters"),
+                         _remind_not_received, every=dt.timedelta(days=1))]
+
+
+def _letter_record(letter) -> LinkedRecord:
+    from flask import url_for
+
+    from plugins.correspondence.services import printed_number
+
+    return LinkedRecord(kind=LETTER, id=str(letter.id), title=f"{printed_number(letter)} {letter.subject}",
+                        url=url_for("correspondence.show", letter_id=letter.id),
+                        summary=" → ".join(part for part in (letter.from_text, letter.to_text) if part))
+
+
+def search_letters(user, query: str, limit: int) -> list[LinkedRecord]:
+    """Letters the user may read matching the query, for a picker (the global search's rules)."""
+    from core.db import db
+    from plugins.correspondence.services import CorrespondenceError
+    from plugins.correspondence.services.search import search_letters as matching
+
+    try:
+        return [_letter_record(letter) for letter in db.session.scalars(matching(user, query).limit(limit))]
+    except CorrespondenceError:
+        return []
+
+
+def describe_letters(ids: list[str], user) -> dict[str, LinkedRecord | None]:
+    """{id: the letter as the user may see it, or None when it is gone or not theirs to read}."""
+    from sqlalchemy import select
+
+    from core.db import db
+    from plugins.correspondence.models import Letter
+    from plugins.correspondence.services import fits_an_id, may_read
+
+    numbers = [int(record_id) for record_id in ids if record_id.isdigit() and fits_an_id(int(record_id))]
+    letters = db.session.scalars(select(Letter).where(Letter.id.in_(numbers))).all() if numbers else []
+    readable = {str(letter.id): _letter_record(letter) for letter in letters if may_read(user, letter)}
+    return {record_id: readable.get(record_id) for record_id in ids}
+
+
+def link_targets() -> list[LinkTarget]:
+    return [LinkTarget(LETTER, _l("Letter"), search=search_letters, describe=describe_letters)]

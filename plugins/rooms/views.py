@@ -579,12 +579,13 @@ def stats():
 @bp.route("/stats.xlsx")
 @require("rooms.view_stats")
 def stats_xlsx():
-    year = _year_arg()
-    data = services.usage_workbook(services.usage(year), _month_names(), (_("By room"), _("By group")), _("Total"))
+    from core.exports import send_export
     from core.services import audit
+    from plugins.rooms.exports import usage_file
 
+    year = _year_arg()
+    written = usage_file(services.usage(year), _month_names())
     audit.record("export", "rooms", "usage", calendar.be_year(year), current_user, f"usage {calendar.be_year(year)}",
                  remote_addr=request.remote_addr)
     db.session.commit()
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={
-        "Content-Disposition": f"attachment; filename=rooms-usage-{calendar.be_year(year)}.xlsx"})
+    return send_export(written)

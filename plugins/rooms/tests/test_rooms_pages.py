@@ -323,9 +323,13 @@ def test_usage_statistics_count_confirmed_hours_and_export_to_excel(people, make
     assert report.by_group[people.planning.name][2] == 2.5 and report.by_group[people.finance.name][3] == 1.0
     response = client.get("/rooms/stats.xlsx?year=2570")
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
+    assert 'filename="rooms-usage-2570.xlsx"' in response.headers["Content-Disposition"]
+    by_room, by_group = load_workbook(io.BytesIO(response.data)).worksheets
+    rows = list(by_room.iter_rows(values_only=True))
+    assert rows[0][-1] == "Total"
     assert rows[1][0] == "ห้องสถิติ" and rows[1][3] == 2.5 and rows[1][-1] == 3.5
+    assert {row[0] for row in by_group.iter_rows(min_row=2, values_only=True)} == {people.planning.name,
+                                                                                  people.finance.name}
 
 
 def test_the_reminder_command_reminds_tomorrow_s_bookers_once(app, people, make_room, details):

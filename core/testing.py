@@ -486,7 +486,9 @@ def run_in_threads(fn, n: int, *, expected: type[BaseException] | tuple = (), ap
 
     Exceptions of the ``expected`` types land in ``refused``, any other in ``errors`` (so a test
     asserts ``race.errors == []`` and sees them); nothing is lost with the thread. Objects loaded
-    in the test's session belong to it: pass ids to ``fn`` and load them again inside.
+    in the test's session belong to it: pass ids to ``fn`` and load them again inside. A thread's
+    session is gone by the time the test reads ``refused``: turn an error that names rows into plain
+    values (their ids) inside ``fn``.
     """
     from flask import current_app, has_app_context
 

@@ -289,8 +289,20 @@ def _in_threads(app, count, work) -> tuple[list, list, list]:
 
     Returns what succeeded, the ids named by each BookingConflict, and any other error.
     """
-    race = run_in_threads(work, count, expected=BookingConflict, app=app)
-    return race.results, [[r.id for r in conflict.conflicts] for conflict in race.refused], race.errors
+    def named_conflicts(n):
+        try:
+            return work(n)
+        except BookingConflict as exc:  # the ids, read while the thread's session still holds the rows
+            raise _Conflicting([r.id for r in exc.conflicts]) from exc
+
+    race = run_in_threads(named_conflicts, count, expected=_Conflicting, app=app)
+    return race.results, [conflict.ids for conflict in race.refused], race.errors
+
+
+class _Conflicting(Exception):
+    def __init__(self, ids):
+        super().__init__(ids)
+        self.ids = ids
 
 
 @pytest.fixture

@@ -48,14 +48,22 @@ class Refused(ValueError):
         return translated(self.args[0])
 
 
-def show_refusal(form, error: Refused) -> None:
-    """Undo the half-made change and put the rule's message next to its field (or at the top of the page)."""
+def show_refusal(form, error: Refused, *, in_form: bool = False) -> None:
+    """Undo the half-made change and show the rule's message: next to the form field it names, else at the
+    top of the form (``in_form``, for a page that shows the form's own errors) or of the page.
+
+    A refusal that carries several messages (``messages``, e.g. one per refused file) shows each.
+    """
     db.session.rollback()
+    messages = list(getattr(error, "messages", None) or [str(error)])
     field = getattr(form, error.field, None) if (form is not None and getattr(error, "field", None)) else None
     if field is not None:
-        field.errors = list(field.errors) + [str(error)]
+        field.errors = list(field.errors) + messages
+    elif in_form and form is not None:
+        form.form_errors.extend(messages)
     else:
-        flash(str(error), "danger")
+        for message in messages:
+            flash(message, "danger")
 
 
 class Saving:
@@ -74,6 +82,8 @@ class Saving:
 def saving(success=None, *, form=None, category: str = "success") -> Iterator[Saving]:
     """Commit what the block changed and flash ``success``; on a ``Refused``, roll back and show why.
 
+    The reason goes next to the ``form`` field the refusal names, else at the top of the ``form``
+    (the form macro shows its ``form_errors``), or, with no form, as a message at the top of the page.
     The refusal does not propagate: test the yielded object (true when saved) to choose
     between redirecting and showing the page again. Any other exception rolls back and
     propagates. Set ``saved.message`` inside the block when the message names what was
@@ -84,7 +94,7 @@ def saving(success=None, *, form=None, category: str = "success") -> Iterator[Sa
         yield outcome
         db.session.commit()
     except Refused as error:
-        show_refusal(form, error)
+        show_refusal(form, error, in_form=form is not None)
         outcome.refusal = error
         return
     except BaseException:

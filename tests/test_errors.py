@@ -90,3 +90,23 @@ def test_every_module_error_and_core_rule_error_is_a_refusal():
     for error in (OrgError, ApprovalError, CorrespondenceError, RoomError):
         assert issubclass(error, Refused), error
     assert OrgError("no", "code").field == "code" and RoomError("no", conflicts=[1]).conflicts == [1]
+
+
+def test_a_refusal_without_a_field_goes_to_the_top_of_the_form_given(app, english_messages):
+    with app.test_request_context("/", method="POST"):
+        form = NameForm(meta={"csrf": False})
+        with saving(form=form) as saved:
+            raise Refused(_l("A group with this code already exists."))
+        assert not saved and form.form_errors == ["A group with this code already exists."]
+        assert get_flashed_messages() == []
+
+
+def test_a_refusal_with_several_messages_shows_each(app):
+    from core.services.attachments import Problem, UploadRejected
+
+    problems = [Problem(name, "type_not_allowed", f"{name}: not allowed") for name in ("a.exe", "b.bat")]
+    with app.test_request_context("/", method="POST"):
+        with saving() as saved:
+            raise UploadRejected(problems)
+        assert not saved
+        assert get_flashed_messages() == ["a.exe: not allowed", "b.bat: not allowed"]

@@ -429,14 +429,13 @@ def edit_room(room_id):
 def _edit_room(room: Room | None):
     form = _room_form(room)
     if form.validate_on_submit():
-        try:
-            saved = services.save_room(room, _room_fields(form), current_user)
-        except RoomError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            flash(_("%(name)s has been saved.", name=saved.name), "success")
-            return redirect(url_for("rooms.edit_room", room_id=saved.id))
+        from core.errors import saving
+
+        with saving(form=form) as saved:
+            kept = services.save_room(room, _room_fields(form), current_user)
+            saved.message = _("%(name)s has been saved.", name=kept.name)
+        if saved:
+            return redirect(url_for("rooms.edit_room", room_id=kept.id))
     photos = attachments.attachments_of(("rooms", "room", room.id)) if room else []
     return render_template("rooms/room_form.html", form=form, room=room, photos=photos, photos_form=PhotosForm())
 

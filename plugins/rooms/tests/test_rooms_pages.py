@@ -188,8 +188,10 @@ def test_a_manager_adds_a_room_and_others_may_not(people, login_as):
     data = {"name": "ห้องประชุมใหม่", "capacity": 20, "opens_at": "08:00", "closes_at": "17:00", "approver_id": 0,
             "equipment": ["projector", "tv"], "active": "y"}
     assert login_as(people.booker).post("/rooms/manage/new", data=data).status_code == 403
-    response = login_as(people.manager).post("/rooms/manage/new", data=data)
+    manager = login_as(people.manager)
+    response = manager.post("/rooms/manage/new", data=data)
     assert response.status_code == 302
+    assert "ห้องประชุมใหม่ has been saved." in manager.get(response.location).get_data(as_text=True)
     room = db.session.scalar(select(Room))
     assert room.name == "ห้องประชุมใหม่" and room.equipment == ["projector", "tv"]
     page = login_as(people.manager).post("/rooms/manage/new", data={**data, "needs_approval": "y"}).get_data(as_text=True)

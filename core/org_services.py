@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db
+from core.errors import Refused
 from core.models import (
     Delegation,
     Grant,
@@ -40,13 +41,11 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]+$")
 MAX_DELEGATION_RANK = 3
 
 
-class OrgError(ValueError):
+class OrgError(Refused):
     """A change refused by a rule. ``field`` names the form field the message belongs to, if any."""
 
     def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field)
 
 
 def _notify(event: str, **kwargs) -> None:

@@ -9,6 +9,9 @@ Installed with Khet (entry point ``pytest11``), so a module's tests can use:
 ``login_as``       ``login_as(person)`` signs the client in and returns it
 ``make_person``, ``make_group``, ``make_school``, ``make_office``, ``grant``
                    factories that commit and return the new record
+``english_messages`` pages and messages in English, to read them by their message ids
+
+and ``run_in_threads(fn, n)``, a race of ``n`` threads released together.
 
 The database is SQLite in a temporary folder, or a throwaway database on the
 server named by ``KHET_TEST_DATABASE_URL`` (PostgreSQL or MariaDB). Every row
@@ -468,3 +471,102 @@ def installed_module(app, plugin_id: str, enabled: bool = True, **hooks):
             reg.forget_cached_state()
 
     return installed()
+
+
+# --- messages in English, and races between threads (shared by core's and the modules' tests) ---------------
+
+
+@pytest.fixture
+def english_messages(app, monkeypatch):
+    """Pages and messages in English for this test, so it can read them by their English message ids.
+
+    Khet shows Thai by default, and a test that asserts "The room has been saved." would fail
+    once the catalog translates it. A module that writes all its tests that way makes it
+    autouse in its own conftest.py::
+
+        @pytest.fixture(autouse=True)
+        def _in_english(english_messages):
+            \"\"\"This module's tests read messages by their English ids.\"\"\"
+
+    People whose own language is set (``person.locale = "th"``) still read Thai. To check a Thai
+    page in such a test, set it back: ``monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "th")``.
+    """
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
+
+
+class ThreadRace:
+    """What ``run_in_threads`` saw: ``results`` of the calls that returned, ``refused`` errors of the
+    expected types, and ``errors`` (anything else, including a thread that never finished)."""
+
+    def __init__(self):
+        self.results: list = []
+        self.refused: list[BaseException] = []
+        self.errors: list[BaseException] = []
+        self._lock = threading.Lock()
+
+    def _add(self, into: list, item) -> None:
+        with self._lock:
+            into.append(item)
+
+    def __repr__(self) -> str:
+        return f"<ThreadRace results={self.results!r} refused={self.refused!r} errors={self.errors!r}>"
+
+
+def run_in_threads(fn, n: int, *, expected: type[BaseException] | tuple = (), app=None,
+                   timeout: float = 120) -> ThreadRace:
+    """Call ``fn(i)`` for i in 0..n-1, each in its own thread, all released together by a barrier.
+
+    For races that must have one winner (two approvers pressing at once, fifty people booking the last
+    room, clerks taking running numbers). With an app (by default the current one, when a test has an app
+    context), each thread works in its own app context, session and database connection, inside
+    ``write_transaction()``; what ``fn`` leaves in the session is committed when it returns, and
+    everything is rolled back and the session removed whatever happens. Without an app context the
+    threads just call ``fn``.
+
+    Exceptions of the ``expected`` types land in ``refused``, any other in ``errors`` (so a test
+    asserts ``race.errors == []`` and sees them); nothing is lost with the thread. Objects loaded
+    in the test's session belong to it: pass ids to ``fn`` and load them again inside. A thread's
+    session is gone by the time the test reads ``refused``: turn an error that names rows into plain
+    values (their ids) inside ``fn``.
+    """
+    from flask import current_app, has_app_context
+
+    if app is None and has_app_context():
+        app = current_app._get_current_object()
+    race = ThreadRace()
+    start = threading.Barrier(n, timeout=timeout)
+
+    def call(i):
+        start.wait()
+        return fn(i)
+
+    def in_app(i):
+        from core.db import db, write_transaction
+
+        with app.app_context():
+            try:
+                with write_transaction():
+                    result = call(i)
+                    db.session.commit()
+                return result
+            finally:
+                db.session.rollback()
+                db.session.remove()
+
+    def run(i):
+        try:
+            race._add(race.results, in_app(i) if app is not None else call(i))
+        except expected as error:
+            race._add(race.refused, error)
+        except BaseException as error:  # noqa: BLE001  (handed to the test, not lost with the thread)
+            race._add(race.errors, error)
+
+    threads = [threading.Thread(target=run, args=(i,), name=f"race-{i}") for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    stuck = [thread.name for thread in threads if thread.is_alive()]
+    if stuck:
+        race._add(race.errors, TimeoutError(f"threads still running after {timeout} s: {stuck}"))
+    return race

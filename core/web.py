@@ -136,17 +136,9 @@ def attach_from_form(files, owner, person, policy, saved_message) -> bool:
     All files or none: a refusal rolls back and flashes why each file was
     refused; success commits and flashes ``saved_message``.
     """
-    from flask import flash
-
+    from core.errors import saving
     from core.services import attachments
 
-    try:
+    with saving(saved_message) as saved:
         attachments.save_uploads(files, owner, person, policy=policy)
-    except attachments.UploadRejected as refused:
-        db.session.rollback()
-        for message in refused.messages:
-            flash(message, "danger")
-        return False
-    db.session.commit()
-    flash(saved_message, "success")
-    return True
+    return bool(saved)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from core.app import create_app
 from core.config import ConfigError, build_config, ensure_secret_key, normalise_database_url
 from core.db import db
+from core.testing import run_in_threads
 
 KHET_VARIABLES = ("KHET_PER_PAGE", "KHET_THEME", "KHET_DATABASE_URL", "KHET_SECRET_KEY", "KHET_PLUGINS_ALLOWED",
                   "KHET_PROXY_FIX", "KHET_LOGIN_MAX_FAILURES", "KHET_ADMIN_PASSWORD")
@@ -158,18 +157,9 @@ def test_the_secret_key_is_created_once_and_shared_by_every_app_of_the_instance(
 def test_workers_starting_together_agree_on_one_non_empty_secret_key(tmp_path):
     for round_number in range(30):
         folder = tmp_path / f"round{round_number}"
-        start = threading.Barrier(8)
-        keys = []
-
-        def worker():
-            start.wait()
-            keys.append(ensure_secret_key(folder))
-
-        threads = [threading.Thread(target=worker) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        race = run_in_threads(lambda _n, folder=folder: ensure_secret_key(folder), 8)
+        keys = race.results
+        assert race.errors == [] and len(keys) == 8
         assert len(set(keys)) == 1 and keys[0], keys
 
 

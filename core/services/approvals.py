@@ -36,6 +36,7 @@ from werkzeug.routing import BuildError
 
 from core import calendar
 from core.db import db, per_request, utcnow, write_transaction
+from core.errors import Refused
 from core.models import Delegation, Office, Person
 from core.plugin_api import ApprovalKind, NotificationEvent
 from core.services import audit, notifications
@@ -72,11 +73,8 @@ def notification_events() -> list[NotificationEvent]:
     ]
 
 
-class ApprovalError(Exception):
+class ApprovalError(Refused):
     """The action is not allowed or the input is wrong; str() is a message for the user, in their language."""
-
-    def __str__(self) -> str:
-        return notifications.translated(self.args[0]) if self.args else ""
 
 
 # --- tables ------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import db, utcnow
+from core.errors import Refused
 from core.models import Person
 from core.storage import FileStorage, get_storage, new_key
 
@@ -154,7 +155,7 @@ class Problem:
     message: str
 
 
-class UploadRejected(Exception):
+class UploadRejected(Refused):
     """Some files of a batch were refused, so none was kept; ``messages`` says which and why."""
 
     def __init__(self, problems: list[Problem]):

@@ -30,6 +30,7 @@ from core.calendar import BANGKOK
 from core.calendar import bangkok_at as at  # noqa: F401  (rooms' pages and demo say services.at)
 from core.calendar import stored_day_range as day_range  # noqa: F401
 from core.db import db, utcnow, write_transaction
+from core.errors import Refused
 from core.models import Group, GroupMembership, Person
 from core.permissions import has_permission
 from core.plugin_api import SearchResult
@@ -71,20 +72,17 @@ EVENT_SLOT_FREED = "rooms.slot_freed"
 EVENT_REMINDER = "rooms.reminder"
 
 
-class RoomError(ValueError):
+class RoomError(Refused):
     """A booking or room change the rules refuse; str() is the reason in the reader's language.
 
     ``conflicts`` are the reservations in the way and ``dates`` the dates of a
     recurring booking that clash, when that is the reason.
     """
 
-    def __init__(self, message, conflicts=None, dates=None):
-        super().__init__(message)
+    def __init__(self, message, conflicts=None, dates=None, field=None):
+        super().__init__(message, field=field)
         self.conflicts = list(conflicts or [])
         self.dates = list(dates or [])
-
-    def __str__(self) -> str:
-        return notifications.translated(self.args[0]) if self.args else ""
 
 
 @dataclass
@@ -1316,28 +1314,6 @@ def usage(year: int) -> Usage:
         by_room.setdefault(room_name, [0.0] * 12)[month] += hours
         by_group.setdefault(group_name or no_group, [0.0] * 12)[month] += hours
     return Usage(year, by_room, dict(sorted(by_group.items())))
-
-
-def usage_workbook(report: Usage, month_names: list[str], titles: tuple[str, str], total_label: str) -> bytes:
-    """The statistics as an .xlsx file: one sheet by room, one by group."""
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    for index, (title, rows) in enumerate(zip(titles, (report.by_room, report.by_group))):
-        sheet = workbook.active if index == 0 else workbook.create_sheet()
-        sheet.title = title[:31]
-        sheet.append(["", *month_names, total_label])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for name, months in rows.items():
-            sheet.append([name, *[round(h, 2) for h in months], report.total(months)])
-        sheet.column_dimensions["A"].width = 40
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 # --- search, people leaving -------------------------------------------------------------

@@ -441,14 +441,13 @@ def edit_room(room_id):
 def _edit_room(room: Room | None):
     form = _room_form(room)
     if form.validate_on_submit():
-        try:
-            saved = services.save_room(room, _room_fields(form), current_user)
-        except RoomError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            flash(_("%(name)s has been saved.", name=saved.name), "success")
-            return redirect(url_for("rooms.edit_room", room_id=saved.id))
+        from core.errors import saving
+
+        with saving(form=form) as saved:
+            kept = services.save_room(room, _room_fields(form), current_user)
+            saved.message = _("%(name)s has been saved.", name=kept.name)
+        if saved:
+            return redirect(url_for("rooms.edit_room", room_id=kept.id))
     photos = attachments.attachments_of(("rooms", "room", room.id)) if room else []
     return render_template("rooms/room_form.html", form=form, room=room, photos=photos, photos_form=PhotosForm())
 
@@ -591,12 +590,13 @@ def stats():
 @bp.route("/stats.xlsx")
 @require("rooms.view_stats")
 def stats_xlsx():
-    year = _year_arg()
-    data = services.usage_workbook(services.usage(year), _month_names(), (_("By room"), _("By group")), _("Total"))
+    from core.exports import send_export
     from core.services import audit
+    from plugins.rooms.exports import usage_file
 
+    year = _year_arg()
+    written = usage_file(services.usage(year), _month_names())
     audit.record("export", "rooms", "usage", calendar.be_year(year), current_user, f"usage {calendar.be_year(year)}",
                  remote_addr=request.remote_addr)
     db.session.commit()
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={
-        "Content-Disposition": f"attachment; filename=rooms-usage-{calendar.be_year(year)}.xlsx"})
+    return send_export(written)

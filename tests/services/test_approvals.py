@@ -548,42 +548,27 @@ def test_two_deciders_at_the_same_moment_cannot_both_win(app, org):
     """The director and the acting head press the button together: one decision counts, the other is refused."""
     import threading
 
-    from core.db import write_transaction
     from core.models import Person
+    from core.testing import run_in_threads
 
     request = submit(org.staff, steps=[Step(org.director), Step(org.deputy, label="after")])
     delegate(org.director, org.head)
-    request_id, results, start = request.id, [], threading.Barrier(2, timeout=20)
-    sqlite = db.engine.dialect.name == "sqlite"  # SQLite runs write transactions one after the other
+    request_id, people = request.id, (org.director.id, org.head.id)
+    # SQLite runs write transactions one after the other; elsewhere both read first, then decide together.
+    read_together = None if db.engine.dialect.name == "sqlite" else threading.Barrier(2, timeout=20)
 
-    def press(person_id):
-        with app.app_context():
-            if sqlite:
-                start.wait()
-            try:
-                with write_transaction():
-                    person = db.session.get(Person, person_id)
-                    pending = db.session.get(ApprovalRequest, request_id)
-                    pending.steps  # noqa: B018  (read first, as the page does: the snapshot is older than the lock)
-                    if not sqlite:
-                        start.wait()
-                    approvals.decide(pending, person, "approve")
-                    db.session.commit()
-                results.append("decided")
-            except ApprovalError:
-                db.session.rollback()
-                results.append("refused")
-            except Exception as exc:  # anything else must show in the assertion, not vanish with the thread
-                db.session.rollback()
-                results.append(f"{type(exc).__name__}: {exc}")
-            finally:
-                db.session.remove()
+    def press(n):
+        person = db.session.get(Person, people[n])
+        pending = db.session.get(ApprovalRequest, request_id)
+        pending.steps  # noqa: B018  (read first, as the page does: the snapshot is older than the lock)
+        if read_together is not None:
+            read_together.wait()
+        approvals.decide(pending, person, "approve")
+        return "decided"
 
-    threads = [threading.Thread(target=press, args=(person_id,)) for person_id in (org.director.id, org.head.id)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    race = run_in_threads(press, 2, expected=ApprovalError)
+    assert race.errors == []  # anything else must show here, not vanish with the thread
+    results = race.results + ["refused"] * len(race.refused)
     assert sorted(results) == ["decided", "refused"]
     db.session.commit()  # a fresh snapshot: the threads committed after this session's last read
     assert [step.status for step in request.steps] == ["approved", "pending"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from zoneinfo import ZoneInfo
 
@@ -14,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db, write_transaction
 from core.services import booking, holidays
 from core.services.booking import CANCELLED, CONFIRMED, PENDING, REFUSED, BookingConflict, BookingError, Reservation
+from core.testing import run_in_threads
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 ROOM = ("rooms.room", 5)
@@ -289,30 +289,20 @@ def _in_threads(app, count, work) -> tuple[list, list, list]:
 
     Returns what succeeded, the ids named by each BookingConflict, and any other error.
     """
-    start = threading.Barrier(count)
-    done, conflicts, errors = [], [], []
+    def named_conflicts(n):
+        try:
+            return work(n)
+        except BookingConflict as exc:  # the ids, read while the thread's session still holds the rows
+            raise _Conflicting([r.id for r in exc.conflicts]) from exc
 
-    def run(n):
-        with app.app_context():
-            try:
-                start.wait()
-                with write_transaction():
-                    done.append(work(n))
-                    db.session.commit()
-            except BookingConflict as exc:
-                conflicts.append([r.id for r in exc.conflicts])
-            except BaseException as exc:  # noqa: BLE001  (reported by the test)
-                errors.append(exc)
-            finally:
-                db.session.rollback()
-                db.session.remove()
+    race = run_in_threads(named_conflicts, count, expected=_Conflicting, app=app)
+    return race.results, [conflict.ids for conflict in race.refused], race.errors
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return done, conflicts, errors
+
+class _Conflicting(Exception):
+    def __init__(self, ids):
+        super().__init__(ids)
+        self.ids = ids
 
 
 @pytest.fixture

@@ -347,20 +347,10 @@ def test_two_senders_at_once_send_each_message_once(smtp, make_person):
     people = [make_person(email=f"p{n}@example.go.th") for n in range(4)]
     notifications.notify(people, EVENT, "พร้อมกัน")
     db.session.commit()
-    from flask import current_app
+    from core.testing import run_in_threads
 
-    app = current_app._get_current_object()
-
-    def run():
-        with app.app_context():
-            notifications.deliver_due()
-            db.session.remove()
-
-    senders = [threading.Thread(target=run) for _ in range(2)]
-    for sender in senders:
-        sender.start()
-    for sender in senders:
-        sender.join(30)
+    race = run_in_threads(lambda _n: notifications.deliver_due(), 2, timeout=30)
+    assert race.errors == []
     assert sorted(m["to"][0] for m in smtp.messages) == sorted(p.email for p in people)
     assert {m.status for m in outbox()} == {"sent"}
 

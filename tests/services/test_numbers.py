@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db, write_transaction
 from core.services import numbers
 from core.services.numbers import IssuedNumber, NumberSeries
+from core.testing import run_in_threads
 
 OUTGOING = "correspondence.outgoing"
 REPO = Path(__file__).resolve().parents[2]
@@ -163,30 +163,14 @@ def test_the_database_itself_refuses_a_number_twice(app):
 
 def _take_in_threads(app, count: int) -> tuple[list[int], list[BaseException]]:
     """``count`` clerks press save at the same moment, each in its own thread, session and connection."""
-    start = threading.Barrier(count)
-    taken, errors = [], []
 
-    def clerk():
-        with app.app_context():
-            try:
-                start.wait()
-                with write_transaction():
-                    issued = numbers.take_number(OUTGOING, "office", dt.date(2026, 3, 2))
-                    number = issued.number
-                    time.sleep(0.002)  # saving the letter: others queue on the counter meanwhile
-                    db.session.commit()
-                taken.append(number)
-            except BaseException as exc:  # noqa: BLE001  (reported below)
-                errors.append(exc)
-            finally:
-                db.session.remove()
+    def clerk(_n):
+        number = numbers.take_number(OUTGOING, "office", dt.date(2026, 3, 2)).number
+        time.sleep(0.002)  # saving the letter: others queue on the counter meanwhile (run_in_threads commits after)
+        return number
 
-    threads = [threading.Thread(target=clerk) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return taken, errors
+    race = run_in_threads(clerk, count, app=app)
+    return race.results, race.errors
 
 
 @pytest.mark.slow

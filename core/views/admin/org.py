@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from core import importers, org_services
 from core.db import db
+from core.errors import show_refusal
 from core.models import Group, GroupMembership, Person, School, SchoolList, SchoolMembership, SchoolNetwork
 from core.models.org import SCHOOL_ROLES, SCHOOL_TYPES
 from core.org_services import OrgError
@@ -46,16 +47,6 @@ def checked_post() -> None:
     """Stop a state-changing button whose form did not come from our page."""
     if not ActionForm().validate_on_submit():
         abort(400)
-
-
-def show_refusal(form: FlaskForm | None, error: OrgError) -> None:
-    """Undo the half-made change and put the rule's message next to its field (or at the top)."""
-    db.session.rollback()
-    field = getattr(form, error.field, None) if (form is not None and error.field) else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "danger")
 
 
 def int_arg(name: str) -> int | None:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.calendar import local_today
 from core.db import db, per_request, utcnow
+from core.errors import Refused
 from core.models import Group, Office, Person, School
 from core.permissions import permission_scope
 from core.services import audit, numbers
@@ -42,7 +43,7 @@ CORRECTABLE = ("sender_ref", "letter_date", "from_text", "to_text", "subject", "
                "doc_type", "group_id", "officer_id")
 
 
-class CorrespondenceError(ValueError):
+class CorrespondenceError(Refused):
     """A correspondence action cannot be done as asked; the message says why, in the user's language."""
 
 

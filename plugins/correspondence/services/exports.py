@@ -1,4 +1,4 @@
-"""A register for a range of days, as the regulation's columns: printed, or exported to Excel (.xlsx) and CSV.
+"""A register for a range of days, in the regulation's columns: the lines a print or a file shows.
 
 The lines are the register's lines registered on those Bangkok days, in number order; secret lines only for
 the people named on them (the same SQL condition as the register page); a cancelled line stays, marked with
@@ -6,15 +6,13 @@ its reason. Exported files leave Khet for archives and other offices, so their d
 Thai official way (Buddhist Era) whatever the language of the person exporting.
 
 A year of an office's outgoing register is about 20,000 lines: the lines are read in batches and written
-straight to a temporary file (xlsx in openpyxl's write-only mode), never held in memory all at once.
+straight to a temporary file (xlsx in openpyxl's write-only mode), never held in memory all at once. The file
+itself is laid out and written by the module's ``exports.py`` through ``core.exports``.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -22,33 +20,14 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.calendar import (
-    be_year,
-    calendar_year_be,
-    ce_year,
-    format_date,
-    format_datetime,
-    local_today,
-    parse_be_date,
-    stored_day_range,
-)
+from core.calendar import calendar_year_be, ce_year, format_date, local_today, parse_be_date, stored_day_range
 from core.db import db
-from core.services import audit
 from plugins.correspondence.models import Letter, Register
-from plugins.correspondence.services import (
-    MODULE,
-    CorrespondenceError,
-    letter_code_of,
-    may_list,
-    register_title,
-    secret_filter,
-)
+from plugins.correspondence.services import CorrespondenceError, letter_code_of, register_title, secret_filter
 
 RECEIVING_KINDS = ("incoming", "secret")  # registers of letters received: the time of receipt is a column
 MAX_DAYS = 2 * 366  # two registers' years at most in one print or file
 BATCH = 1000
-SPOOL_BYTES = 4 * 1024 * 1024  # files smaller than this stay in memory
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- the range of days ------------------------------------------------------------
@@ -184,141 +163,3 @@ def _reference_maker(register: Register) -> Callable:
     prefix = f"{code}/" if code else ""
     series = "ว " if kind == "circular" else ""
     return lambda row: row.sender_ref or f"{prefix}{series}{row.number}"
-
-
-# --- the columns ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    header: object  # a lazy string, translated when the file is written
-    value: Callable[[RegisterLine], object]
-    width: int
-
-
-def _be_date(value) -> str:
-    return format_date(value, "short", "th") if value else ""
-
-
-def _be_datetime(value) -> str:
-    return format_datetime(value, "short", "th") if value else ""
-
-
-def columns_of(register: Register) -> list[Column]:
-    """The regulation's columns: number, (time received), ที่, ลงวันที่, จาก, ถึง, เรื่อง, การปฏิบัติ, หมายเหตุ."""
-    receiving = register.kind in RECEIVING_KINDS
-    number = _l("Incoming register number") if receiving else _l("Outgoing register number")
-    columns = [Column(number, lambda line: line.number, 12)]
-    if receiving:
-        columns.append(Column(_l("Date and time registered"), lambda line: _be_datetime(line.registered_at), 22))
-    return columns + [
-        Column(_l("Letter number (ที่)"), lambda line: line.reference, 22),
-        Column(_l("Dated"), lambda line: _be_date(line.letter_date), 14),
-        Column(_l("From"), lambda line: line.from_text, 28),
-        Column(_l("To"), lambda line: line.to_text, 28),
-        Column(_l("Subject"), lambda line: line.subject, 60),
-        Column(_l("Action taken"), lambda line: line.action, 30),
-        Column(_l("Remarks"), lambda line: line.remarks_with_cancellation, 30),
-    ]
-
-
-# --- the files --------------------------------------------------------------------
-
-
-FORMATS = ("xlsx", "csv")
-
-
-@dataclass
-class ExportFile:
-    """A written export, positioned at its start, for the view to send and then close."""
-
-    file: object
-    filename: str
-    mimetype: str
-    rows: int
-    size: int
-
-
-def export_register(person, register: Register, days: DayRange, file_format: str, *,
-                    remote_addr: str | None = None) -> ExportFile:
-    """Write the register's lines on these days to an .xlsx or .csv file; the export goes to the audit log."""
-    if file_format not in FORMATS:
-        raise CorrespondenceError(_l("Export as xlsx or csv."))
-    if not may_list(person, register):
-        raise CorrespondenceError(_l("You may not read this register."))
-    columns = columns_of(register)
-    lines = register_lines(person, register, days)
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - the view sends it, then closes it
-    try:
-        if file_format == "xlsx":
-            rows = write_xlsx(out, columns, lines, range_title(register, days))
-        else:
-            rows = write_csv(out, columns, lines)
-    except BaseException:
-        out.close()
-        raise
-    size = out.seek(0, io.SEEK_END)
-    out.seek(0)
-    audit.record("export", MODULE, "register", register.id, person,
-                 f"{register.kind} {register.scope} {days.first.isoformat()}..{days.last.isoformat()} {file_format}",
-                 details={"first": days.first.isoformat(), "last": days.last.isoformat(), "format": file_format,
-                          "lines": rows}, remote_addr=remote_addr)
-    db.session.commit()
-    name = f"{register.kind}-{register.scope.replace(':', '-')}-{_be_stamp(days.first)}-{_be_stamp(days.last)}"
-    return ExportFile(out, f"{name}.{file_format}", XLSX_MIMETYPE if file_format == "xlsx" else "text/csv",
-                      rows, size)
-
-
-def _be_stamp(day: dt.date) -> str:
-    """2569-07-31: a file name that sorts, in the year the office uses."""
-    return f"{be_year(day.year):04d}-{day.month:02d}-{day.day:02d}"
-
-
-def write_csv(out, columns: list[Column], lines) -> int:
-    """UTF-8 with a byte-order mark, so Excel opens the Thai as Thai; one header row. Returns the lines written."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text)
-    writer.writerow([str(column.header) for column in columns])
-    count = 0
-    for line in lines:
-        writer.writerow([column.value(line) for column in columns])
-        count += 1
-    text.flush()
-    text.detach()  # leave ``out`` open for the caller
-    return count
-
-
-def write_xlsx(out, columns: list[Column], lines, title: str) -> int:
-    """A write-only workbook: a title row, a header row, then one row per line. Returns the lines written."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.worksheet import Worksheet
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(gettext("Register"))
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A3"
-    sheet.print_title_rows = "2:2"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    bold = Font(bold=True)
-
-    def heading(text):
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        return cell
-
-    sheet.append([heading(title)])
-    sheet.append([heading(str(column.header)) for column in columns])
-    count = 0
-    for line in lines:
-        # Lines registered before Khet cleaned pasted text may hold control characters, which xlsx cannot.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-                      for value in (column.value(line) for column in columns)])
-        count += 1
-    workbook.save(out)
-    return count

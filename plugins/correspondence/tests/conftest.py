@@ -8,9 +8,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _english_messages(app, monkeypatch):
-    """The tests read messages by their English ids."""
-    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
+def _in_english(english_messages):
+    """This module's tests read messages by their English ids (core.testing's english_messages)."""
 
 
 @pytest.fixture

@@ -101,3 +101,31 @@ def test_the_registry_sends_to_two_schools_one_receives_and_the_sender_sees_who(
     receipts = {d.school_id: (d.received_at is not None, d.received_by_id)
                 for d in db.session.scalars(select(Delivery).where(Delivery.letter_id == letter_id))}
     assert receipts == {offices.first.id: (True, offices.first_clerk.id), offices.second.id: (False, None)}
+
+
+def test_on_a_phone_the_register_is_a_list_of_cards_subject_first(chromium, offices, letter_fields, live_server,
+                                                                   screenshots):
+    """paged_table(cards=True): no sideways scrolling on a phone, and each line reads its subject first."""
+    from plugins.correspondence import services
+
+    register = services.register_for("incoming")
+    for n in range(3):
+        services.register_letter(register, letter_fields(f"{SUBJECT} ฉบับที่ {n + 1}", from_text="สพฐ.",
+                                                         sender_ref=f"ศธ 04002/ว {n + 1}"), offices.registry_clerk)
+    db.session.commit()
+    phone = BrowserSession(chromium, live_server, screenshots, "correspondence-register-phone", phone=True)
+    try:
+        phone.sign_in("registry", PASSWORD)
+        phone.page.goto(f"/correspondence/registers/{register.id}")
+        phone.fits_the_screen()
+        assert phone.page.locator("table thead").is_hidden()
+        card = phone.page.locator(".khet-cards tbody tr").first
+        subject_top = card.locator(".khet-card-title").bounding_box()["y"]
+        number_top = card.locator("td").first.bounding_box()["y"]
+        assert subject_top < number_top  # the subject leads the card; the number follows under it
+        label = card.evaluate("row => getComputedStyle(row.cells[0], '::before').content")
+        assert label == '"Number: "'  # the other cells keep their column's name
+        phone.shot("register")
+        assert not phone.problems
+    finally:
+        phone.close()

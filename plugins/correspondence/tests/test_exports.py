@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core.calendar import local_today, to_stored
 from core.db import db
+from core.exports import BE_DATE_FORMAT, BE_DATETIME_FORMAT, XLSX_MIMETYPE
 from core.services.audit import AuditEntry
 from plugins.correspondence import services
 from plugins.correspondence.services import CorrespondenceError, exports
@@ -105,23 +106,27 @@ def test_people_who_may_not_list_the_register_cannot_print_or_export_it(july, of
     assert stranger.get(f"/correspondence/registers/{register.id}/export.csv", query_string=JULY).status_code == 403
 
 
-def test_xlsx_export_keeps_thai_text_and_buddhist_era_dates(july, office, login_as):
+def test_xlsx_export_keeps_thai_text_and_writes_dates_as_buddhist_era_date_cells(july, office, login_as):
     register = july
     response = login_as(office.reader).get(f"/correspondence/registers/{register.id}/export.xlsx", query_string=JULY)
     assert response.status_code == 200
-    assert response.mimetype == exports.XLSX_MIMETYPE
-    assert "incoming-office-2569-07-01-2569-07-31.xlsx" in response.headers["Content-Disposition"]
-    sheet = load_workbook(io.BytesIO(response.data), read_only=True).worksheets[0]
+    assert response.mimetype == XLSX_MIMETYPE
+    disposition = response.headers["Content-Disposition"]
+    assert 'filename="incoming-office-2569-07-01-2569-07-31.xlsx"' in disposition  # the ASCII name, for old browsers
+    assert "filename*=UTF-8''Incoming%20register%20%C2%B7%20Central%20registry%202569-07-01-2569-07-31.xlsx" in disposition
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0][0] == "Incoming register · Central registry, 1 กรกฎาคม 2569 to 31 กรกฎาคม 2569"
     assert rows[1] == ["Incoming register number", "Date and time registered", "Letter number (ที่)", "Dated", "From",
                        "To", "Subject", "Action taken", "Remarks"]
     assert len(rows) == 2 + 3
-    assert rows[2] == [2, "1 ก.ค. 2569 00:01 น.", "ศธ 04002/ว 1234", "28 มิ.ย. 2569",
+    assert rows[2] == [2, dt.datetime(2026, 7, 1, 0, 1), "ศธ 04002/ว 1234", dt.datetime(2026, 6, 28),
                        "สำนักงานคณะกรรมการการศึกษาขั้นพื้นฐาน", "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษา",
                        "ขอเชิญประชุมผู้บริหารสถานศึกษา", "มอบกลุ่มนโยบายและแผน", "ด่วน"]
+    assert sheet["B3"].number_format == BE_DATETIME_FORMAT and sheet["D3"].number_format == BE_DATE_FORMAT
+    assert sheet["B3"].is_date and sheet["D3"].is_date  # real dates: they sort and filter as dates
     assert rows[3][0] == 3 and rows[3][-1] == "Cancelled: ลงซ้ำกับเลขที่ 2"
-    assert rows[4][1] == "31 ก.ค. 2569 23:59 น."
+    assert rows[4][1] == dt.datetime(2026, 7, 31, 23, 59)  # Bangkok time, not the stored UTC
 
 
 def test_csv_export_is_utf8_with_a_byte_order_mark_for_excel(july, office, login_as):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db, write_transaction
+from core.db import db
 from core.services import audit, numbers
+from core.testing import run_in_threads
 from plugins.correspondence import services
 from plugins.correspondence.models import Correction, Letter, Register
 from plugins.correspondence.services import CorrespondenceError
@@ -113,29 +113,14 @@ def test_twenty_clerks_registering_at_once_get_distinct_consecutive_numbers(app,
     db.session.commit()
     clerk_id = office.registry_clerk.id
     count = 20
-    barrier = threading.Barrier(count)
-    taken, errors = [], []
 
-    def run(n):
-        with app.app_context():
-            try:
-                barrier.wait()
-                with write_transaction():
-                    register = db.session.get(Register, register_id)
-                    letter = services.register_letter(register, letter_fields(f"หนังสือที่ {n}"),
-                                                      db.session.get(services.Person, clerk_id), now=JAN_2026)
-                    taken.append(letter.number)
-            except BaseException as error:  # noqa: BLE001  (the test reports it)
-                errors.append(error)
-            finally:
-                db.session.rollback()
-                db.session.remove()
+    def register(n):
+        letter = services.register_letter(db.session.get(Register, register_id), letter_fields(f"หนังสือที่ {n}"),
+                                          db.session.get(services.Person, clerk_id), now=JAN_2026)
+        return letter.number
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    race = run_in_threads(register, count)
+    taken, errors = race.results, race.errors
     assert errors == []
     assert sorted(taken) == list(range(1, count + 1))
     db.session.commit()

@@ -10,10 +10,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.db import db
+from core.errors import saving
 from core.models import Group, Person
 from core.permissions import SIGNED_IN, require
 from core.services import attachments, audit
-from core.services.attachments import UploadPolicy, UploadRejected
+from core.services.attachments import UploadPolicy
 from core.web import attach_from_form, paginate
 from plugins.correspondence import services
 from plugins.correspondence.forms import (CancelForm, CorrectionForm, FilesForm, ForwardForm, LetterForm,
@@ -133,22 +134,15 @@ def new_letter(kind, scope):
     if kind == "secret" and request.method == "GET":
         form.secrecy.data = "secret"
     if form.validate_on_submit():
-        try:
+        with saving(form=form) as saved:  # the letter and its files, or neither
             target = services.register_for(kind, **place)
             letter = services.register_letter(target, _fields_from(form), current_user, commit=False,
                                               readers=services.people_by_ids(form.readers.data or []),
                                               remote_addr=request.remote_addr)
             attachments.save_uploads(form.files.data, ("correspondence", "letter", letter.id), current_user,
                                      policy=_policy(letter))
-        except CorrespondenceError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        except UploadRejected as refused:
-            db.session.rollback()
-            form.form_errors.extend(refused.messages)
-        else:
-            db.session.commit()
-            flash(_("Registered as number %(number)s.", number=services.printed_number(letter)), "success")
+            saved.message = _("Registered as number %(number)s.", number=services.printed_number(letter))
+        if saved:
             return redirect(url_for("correspondence.show", letter_id=letter.id))
     return render_template("correspondence/letter_form.html", form=form, kind=kind, place=place,
                            next_number=services.peek_next(kind, scope))
@@ -181,13 +175,9 @@ def correct(letter_id):
     if form.validate_on_submit():
         values = _fields_from(form)
         values.secrecy = letter.secrecy
-        try:
+        with saving(_("The register line has been corrected; what it said before is kept."), form=form) as saved:
             services.correct_letter(letter, values, current_user, remote_addr=request.remote_addr)
-        except CorrespondenceError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            flash(_("The register line has been corrected; what it said before is kept."), "success")
+        if saved:
             return redirect(url_for("correspondence.show", letter_id=letter.id))
     return render_template("correspondence/correct.html", form=form, letter=letter)
 
@@ -197,16 +187,12 @@ def correct(letter_id):
 def cancel(letter_id):
     letter = _kept_letter(letter_id)
     form = CancelForm()
-    try:
+    with saving() as saved:
         if not form.validate_on_submit():
             raise CorrespondenceError(_("Write why the number is cancelled."))
         services.cancel_letter(letter, form.reason.data, current_user, remote_addr=request.remote_addr)
-    except CorrespondenceError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        flash(_("Number %(number)s is cancelled; it stays in the register.", number=services.printed_number(letter)),
-              "success")
+        saved.message = _("Number %(number)s is cancelled; it stays in the register.",
+                          number=services.printed_number(letter))
     return redirect(url_for("correspondence.show", letter_id=letter.id))
 
 
@@ -236,15 +222,11 @@ def forward(letter_id):
     if not form.validate_on_submit():
         flash(_("Choose the person from the office staff."), "danger")
     else:
-        try:
+        with saving(_("Forwarded.")) as saved:
             services.forward_secret(letter, db.session.get(Person, form.person_id.data), current_user,
                                     remote_addr=request.remote_addr)
-        except CorrespondenceError as error:
-            flash(str(error), "danger")
-            if not services.may_read(current_user, letter):
-                abort(403)
-        else:
-            flash(_("Forwarded."), "success")
+        if not saved and not services.may_read(current_user, letter):
+            abort(403)
     return redirect(url_for("correspondence.show", letter_id=letter.id))
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from core.calendar import local_today
 from core.db import db, utcnow
+from core.errors import saving
+from core.exports import send_export
 from core.i18n import current_locale
 from core.permissions import SIGNED_IN, require
 from core.services import audit
+from plugins.correspondence import exports as files
 from plugins.correspondence import services
 from plugins.correspondence.models import Register
 from plugins.correspondence.services import CorrespondenceError, exports
@@ -55,19 +58,15 @@ def print_register(register_id):
 @require(SIGNED_IN)
 def export_register(register_id, file_format):
     register = _listable_register(register_id)
-    if file_format not in exports.FORMATS:
+    if file_format not in files.FORMATS:
         abort(404)
     asked = {"first": request.args.get("first", ""), "last": request.args.get("last", "")}
     try:
         days = exports.parse_range(asked["first"], asked["last"])
     except CorrespondenceError:  # the print page says what is wrong with the days
         return redirect(url_for("correspondence.print_register", register_id=register.id, **asked))
-    try:
-        written = exports.export_register(current_user, register, days, file_format, remote_addr=request.remote_addr)
-    except CorrespondenceError as refused:
-        db.session.rollback()
-        flash(str(refused), "danger")
+    with saving() as saved:
+        written = files.export_register(current_user, register, days, file_format, remote_addr=request.remote_addr)
+    if not saved:
         return redirect(url_for("correspondence.print_register", register_id=register.id, **days.as_args()))
-    response = send_file(written.file, mimetype=written.mimetype, as_attachment=True, download_name=written.filename)
-    response.content_length = written.size
-    return response
+    return send_export(written)

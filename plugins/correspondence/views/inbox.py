@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.db import db
+from core.errors import saving
 from core.permissions import SIGNED_IN, require
 from core.web import paginate
 from plugins.correspondence import services
@@ -63,11 +64,8 @@ def delivery(delivery_id):
 @require(SIGNED_IN)
 def receive(delivery_id):
     found = _delivery_for_me(delivery_id)
-    try:
+    with saving(_("Received.")) as saved:
         inbox_rules.receive(found, current_user, remote_addr=request.remote_addr)
-    except CorrespondenceError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    if not saved:
         return redirect(url_for("correspondence.inbox"))
-    flash(_("Received."), "success")
     return redirect(url_for("correspondence.show", letter_id=found.letter_id))

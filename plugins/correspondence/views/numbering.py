@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.db import db
+from core.errors import saving
 from core.permissions import SIGNED_IN, require
 from plugins.correspondence import services
 from plugins.correspondence.forms.numbering import LetterCodeForm, NextNumberForm
@@ -26,15 +26,12 @@ def next_number(kind, scope):
         abort(403)
     form = NextNumberForm()
     if form.validate_on_submit():
-        try:
+        with saving(form=form) as saved:
             now = numbering_rules.set_next_number(kind, scope, form.next_number.data, current_user,
                                                   remote_addr=request.remote_addr)
-        except CorrespondenceError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            flash(_("The next number of this register in %(year)s is %(number)s.", year=now.year,
-                    number=now.next_number), "success")
+            saved.message = _("The next number of this register in %(year)s is %(number)s.", year=now.year,
+                              number=now.next_number)
+        if saved:
             return redirect(url_for("correspondence.next_number", kind=kind, scope=scope))
     numbering = numbering_rules.numbering_of(kind, scope)
     if request.method == "GET":
@@ -64,16 +61,13 @@ def letter_code(scope):
         abort(403)
     form = LetterCodeForm(data=None if request.method == "POST" else {"code": place.own_code})
     if form.validate_on_submit():
-        try:
-            saved = numbering_rules.set_letter_code(scope, form.code.data, current_user, remote_addr=request.remote_addr)
-        except CorrespondenceError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            if saved.own_code:
-                flash(_("The letters of %(place)s now print %(code)s.", place=saved.name, code=saved.own_code), "success")
+        with saving(form=form) as saved:
+            coded = numbering_rules.set_letter_code(scope, form.code.data, current_user, remote_addr=request.remote_addr)
+            if coded.own_code:
+                saved.message = _("The letters of %(place)s now print %(code)s.", place=coded.name, code=coded.own_code)
             else:
-                flash(_("%(place)s has no code of its own now; its letters print the office's code %(code)s.",
-                        place=saved.name, code=saved.printed_code), "success")
+                saved.message = _("%(place)s has no code of its own now; its letters print the office's code %(code)s.",
+                                  place=coded.name, code=coded.printed_code)
+        if saved:
             return redirect(url_for("correspondence.letter_code", scope=scope))
     return render_template("correspondence/numbering/letter_code.html", form=form, place=place)

@@ -6,13 +6,14 @@ a keeper of the secret register sees, are in services.retention.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from core.calendar import local_today
 from core.db import db
+from core.errors import saving
 from core.models import Office
 from core.permissions import SIGNED_IN, require
 from core.services import attachments, audit
@@ -50,18 +51,13 @@ def _retention_panel(letter) -> dict:
 def set_retention(letter_id):
     letter = _kept_letter(letter_id)
     form = RetentionForm()
-    try:
+    with saving() as saved:
         if not form.validate_on_submit():
             raise CorrespondenceError(_("Choose how long the letter is kept; another number of years is from 1 to "
                                         "%(most)s.", most=retention.MAX_YEARS))
-        changed = retention.set_retention(letter, form.years(), current_user, remote_addr=request.remote_addr)
-    except CorrespondenceError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        if changed:
-            flash(_("The letter is now kept: %(label)s.", label=retention.retention_label(letter.retention_years)),
-                  "success")
+        if retention.set_retention(letter, form.years(), current_user, remote_addr=request.remote_addr):
+            saved.message = _("The letter is now kept: %(label)s.",
+                              label=retention.retention_label(letter.retention_years))
     return redirect(url_for("correspondence.show", letter_id=letter.id))
 
 
@@ -108,13 +104,12 @@ def retention_place(scope):
 @require(SIGNED_IN)
 def retention_make(scope):
     _scope_kept_or_abort(scope)
-    try:
+    with saving() as saved:
         made = retention.make_list(scope, current_user, remote_addr=request.remote_addr)
-    except CorrespondenceError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+        db.session.flush()  # the list's number, for the message
+        saved.message = _("Destruction list No. %(number)s is made; the committee decides on it next.", number=made.id)
+    if not saved:
         return redirect(url_for("correspondence.retention_place", scope=scope))
-    flash(_("Destruction list No. %(number)s is made; the committee decides on it next.", number=made.id), "success")
     return redirect(url_for("correspondence.retention_list", list_id=made.id))
 
 
@@ -195,20 +190,18 @@ def _item_decisions(form: DecisionForm) -> dict[int, retention.ItemDecision]:
 def retention_decide(list_id):
     found = _list_for_keeper(list_id)
     form = DecisionForm()
-    try:
+    with saving(form=form) as saved:
         if not form.validate_on_submit():
             raise CorrespondenceError(_("Choose the committee's decision; notes are at most 1000 characters a line."))
         retention.decide(found, current_user, committee=form.committee.data or "",
                          approve=form.decision.data == "approve", note=form.note.data or "",
                          items=_item_decisions(form), remote_addr=request.remote_addr)
-    except CorrespondenceError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
+        if found.decision == "approved":
+            saved.message = _("The committee's approval is recorded; the lines not kept may now be destroyed.")
+        else:
+            saved.message = _("The committee's rejection is recorded; nothing will be destroyed by this list.")
+    if not saved:
         return _render_list(db.session.get(DestructionList, list_id), form)
-    if found.decision == "approved":
-        flash(_("The committee's approval is recorded; the lines not kept may now be destroyed."), "success")
-    else:
-        flash(_("The committee's rejection is recorded; nothing will be destroyed by this list."), "success")
     return redirect(url_for("correspondence.retention_list", list_id=found.id))
 
 
@@ -216,12 +209,8 @@ def retention_decide(list_id):
 @require(SIGNED_IN)
 def retention_destroy(list_id):
     found = _list_for_keeper(list_id)
-    try:
+    with saving() as saved:
         count = retention.destroy(found, current_user, remote_addr=request.remote_addr)
-    except CorrespondenceError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        flash(_("%(count)s letter(s) destroyed: their files are gone, their register lines remain.", count=count),
-              "success")
+        saved.message = _("%(count)s letter(s) destroyed: their files are gone, their register lines remain.",
+                          count=count)
     return redirect(url_for("correspondence.retention_list", list_id=list_id))

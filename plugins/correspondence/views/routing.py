@@ -6,13 +6,14 @@ templates/correspondence/_letter_routing.html).
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from core.calendar import local_today
 from core.db import db
+from core.errors import saving
 from core.models import Group
 from core.permissions import SIGNED_IN, require
 from core.web import paginate
@@ -51,17 +52,12 @@ def _hop(letter_id: int, action: str, form, do, done_message: str):
         routing_rules.check_part(letter, current_user, f"route.{action}", remote_addr=request.remote_addr)
     except routing_rules.NotYours:
         abort(403)
-    try:
+    with saving(done_message) as saved:
         if not form.validate_on_submit():
             raise CorrespondenceError("; ".join(str(m) for messages in form.errors.values() for m in messages))
         do(letter)
-    except routing_rules.NotYours:
+    if isinstance(saved.refusal, routing_rules.NotYours):
         abort(403)
-    except CorrespondenceError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        flash(done_message, "success")
     return redirect(url_for("correspondence.show", letter_id=letter.id) + "#routing")
 
 

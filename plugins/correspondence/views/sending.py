@@ -19,11 +19,12 @@ from sqlalchemy.orm import selectinload
 
 from core.calendar import local_today
 from core.db import db
+from core.errors import saving
 from core.models import Group, GroupMembership, Person, School, SchoolMembership, SchoolNetwork
 from core.org_services import visible_school_lists
 from core.permissions import SIGNED_IN, require
 from core.services.attachments import KINDS as FILE_KINDS
-from core.services.attachments import UploadRejected, format_size
+from core.services.attachments import format_size
 from plugins.correspondence import services
 from plugins.correspondence.forms import retention_years_of
 from plugins.correspondence.forms.sending import ComposeForm, RecipientsForm, SendForm
@@ -99,21 +100,16 @@ def _run_action(form: RecipientsForm, secret: bool, send) -> _Step:
     step = _Step()
     action = request.form.get("action", "preview")
     recipients, saved_ids = _recipients_from(form), form.recipient_list_ids.data or []
-    try:
+    with saving(form=form) as saved:
         if action == "send":
             step.done = send(recipients, saved_ids, form.confirmed.data or "")
-            return step
-        if action == "save_list":
-            saved = sending_rules.save_recipient_list(form.list_name.data, recipients, current_user,
-                                                      shared=form.list_shared.data, saved_list_ids=saved_ids,
-                                                      remote_addr=request.remote_addr)
-            flash(_("The recipients are kept as the list %(name)s.", name=saved.name), "success")
-    except UploadRejected as refused:
-        db.session.rollback()
-        form.form_errors.extend(refused.messages)
-    except CorrespondenceError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
+        elif action == "save_list":
+            kept = sending_rules.save_recipient_list(form.list_name.data, recipients, current_user,
+                                                     shared=form.list_shared.data, saved_list_ids=saved_ids,
+                                                     remote_addr=request.remote_addr)
+            saved.message = _("The recipients are kept as the list %(name)s.", name=kept.name)
+    if saved and action == "send":
+        return step
     step.resolved = sending_rules.resolve(recipients, current_user, saved_ids)
     try:
         sending_rules.check_recipients(secret, step.resolved)
@@ -254,11 +250,6 @@ def delete_recipient_list(list_id):
     saved = db.session.scalar(sending_rules.usable_lists(current_user).where(RecipientList.id == list_id))
     if saved is None:
         abort(404)  # another person's private list is not even there
-    try:
+    with saving(_("The list %(name)s is deleted.", name=saved.name)):
         sending_rules.delete_recipient_list(saved, current_user, remote_addr=request.remote_addr)
-    except CorrespondenceError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        flash(_("The list %(name)s is deleted.", name=saved.name), "success")
     return redirect(url_for("correspondence.recipient_lists"))

@@ -6,11 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
-from core.db import db
+from core.errors import saving
 from core.permissions import SIGNED_IN, require
 from core.web import paginate
 from plugins.correspondence.forms.inbox import FollowUpForm, RemindForm
-from plugins.correspondence.services import CorrespondenceError, tracking
+from plugins.correspondence.services import tracking
 from plugins.correspondence.views import _readable_letter, bp
 
 
@@ -46,13 +46,10 @@ def remind_letter(letter_id):
     if not form.validate_on_submit():
         flash(_("The number of days is a whole number from 0 to %(most)s.", most=tracking.MAX_DAYS), "danger")
     else:
-        try:
+        with saving() as saved:
             result = tracking.remind_letter(letter, current_user, older_than_days=form.days.data or 0,
                                             remote_addr=request.remote_addr)
-        except CorrespondenceError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
+        if saved:
             _flash_reminded(result)
     if request.form.get("back") == "follow_up":
         return redirect(url_for("correspondence.follow_up", days=form.days.data or 0))
@@ -83,12 +80,9 @@ def remind_overdue():
     if not form.validate_on_submit() or form.days.data is None:
         flash(_("The number of days is a whole number from 0 to %(most)s.", most=tracking.MAX_DAYS), "danger")
         return redirect(url_for("correspondence.follow_up"))
-    try:
+    with saving() as saved:
         result = tracking.remind_overdue(current_user, form.days.data, remote_addr=request.remote_addr)
-    except CorrespondenceError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
+    if saved:
         _flash_reminded(result)
     return redirect(url_for("correspondence.follow_up", days=form.days.data))
 

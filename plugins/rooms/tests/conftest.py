@@ -8,12 +8,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _english_messages(app, monkeypatch):
-    """The tests read messages by their English ids: show them in English whatever Thai catalog exists.
-
-    People whose own language is set (``person.locale = "th"``) still read Thai.
-    """
-    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "en")
+def _in_english(english_messages):
+    """This module's tests read messages by their English ids (core.testing's english_messages)."""
 
 
 @pytest.fixture

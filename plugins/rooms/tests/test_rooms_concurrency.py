@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db, write_transaction
+from core.db import db
 from core.models import Person
 from core.services.approvals import ApprovalRequest
 from core.services.booking import CONFIRMED, PENDING, Reservation
 from core.settings import save_settings
+from core.testing import run_in_threads
 from plugins.rooms import services
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import RoomError
@@ -22,31 +21,10 @@ pytestmark = [pytest.mark.khet_plugins("rooms"), pytest.mark.slow]
 COUNT = 50
 
 
-def in_threads(app, work) -> tuple[list, list, list]:
+def in_threads(work) -> tuple[list, list, list]:
     """Run ``work(n)`` in COUNT threads released together, each with its own session; (done, refusals, errors)."""
-    barrier = threading.Barrier(COUNT)
-    done, refused, errors = [], [], []
-
-    def run(n):
-        with app.app_context():
-            try:
-                barrier.wait()
-                with write_transaction():
-                    done.append(work(n))
-            except RoomError as error:
-                refused.append(error)
-            except BaseException as error:  # noqa: BLE001  (the test reports it)
-                errors.append(error)
-            finally:
-                db.session.rollback()
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(COUNT)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(180)
-    return done, refused, errors
+    race = run_in_threads(work, COUNT, expected=RoomError, timeout=180)
+    return race.results, race.refused, race.errors
 
 
 def confirmed_reservations() -> int:
@@ -71,7 +49,7 @@ def test_fifty_approvals_of_overlapping_requests_at_once_confirm_exactly_one(app
         services.decide(record, db.session.get(Person, approver_id), "approve")
         return record.id
 
-    done, refused, errors = in_threads(app, approve)
+    done, refused, errors = in_threads(approve)
     assert errors == []
     assert len(done) == 1 and len(refused) == COUNT - 1
     winner = db.session.get(Booking, done[0])
@@ -94,7 +72,7 @@ def test_fifty_people_booking_a_free_room_at_once_get_exactly_one_booking(app, m
         return services.request_booking(db.session.get(Room, room_id), at(2, 13), at(2, 14, 15 * (n % 3)),
                                         db.session.get(Person, booker_ids[n]), details(title=f"จอง {n}"), now=NOW).id
 
-    done, refused, errors = in_threads(app, reserve)
+    done, refused, errors = in_threads(reserve)
     assert errors == []
     assert len(done) == 1 and len(refused) == COUNT - 1
     assert confirmed_reservations() == 1
@@ -119,7 +97,7 @@ def test_fifty_requests_of_one_person_at_once_stop_at_the_open_bookings_limit(ap
         return services.request_booking(room, at(2, hour), at(2, hour, 30), db.session.get(Person, booker_id),
                                         details(title=f"จอง {n}"), now=NOW).id
 
-    done, refused, errors = in_threads(app, reserve)
+    done, refused, errors = in_threads(reserve)
     assert errors == []
     assert len(done) == 2 and len(refused) == COUNT - 2
     assert all("You already hold 3 bookings" in str(error) for error in refused)

@@ -188,8 +188,10 @@ def test_a_manager_adds_a_room_and_others_may_not(people, login_as):
     data = {"name": "ห้องประชุมใหม่", "capacity": 20, "opens_at": "08:00", "closes_at": "17:00", "approver_id": 0,
             "equipment": ["projector", "tv"], "active": "y"}
     assert login_as(people.booker).post("/rooms/manage/new", data=data).status_code == 403
-    response = login_as(people.manager).post("/rooms/manage/new", data=data)
+    manager = login_as(people.manager)
+    response = manager.post("/rooms/manage/new", data=data)
     assert response.status_code == 302
+    assert "ห้องประชุมใหม่ has been saved." in manager.get(response.location).get_data(as_text=True)
     room = db.session.scalar(select(Room))
     assert room.name == "ห้องประชุมใหม่" and room.equipment == ["projector", "tv"]
     page = login_as(people.manager).post("/rooms/manage/new", data={**data, "needs_approval": "y"}).get_data(as_text=True)
@@ -323,9 +325,13 @@ def test_usage_statistics_count_confirmed_hours_and_export_to_excel(people, make
     assert report.by_group[people.planning.name][2] == 2.5 and report.by_group[people.finance.name][3] == 1.0
     response = client.get("/rooms/stats.xlsx?year=2570")
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
+    assert 'filename="rooms-usage-2570.xlsx"' in response.headers["Content-Disposition"]
+    by_room, by_group = load_workbook(io.BytesIO(response.data)).worksheets
+    rows = list(by_room.iter_rows(values_only=True))
+    assert rows[0][-1] == "Total"
     assert rows[1][0] == "ห้องสถิติ" and rows[1][3] == 2.5 and rows[1][-1] == 3.5
+    assert {row[0] for row in by_group.iter_rows(min_row=2, values_only=True)} == {people.planning.name,
+                                                                                  people.finance.name}
 
 
 def test_the_reminder_command_reminds_tomorrow_s_bookers_once(app, people, make_room, details):

@@ -12,7 +12,7 @@ from werkzeug.routing import BuildError
 
 from core import calendar
 from core.db import db, utcnow
-from core.models import Group, GroupMembership, Person
+from core.models import Group, Person
 from core.permissions import PUBLIC, SIGNED_IN, require
 from core.plugins import registry
 from core.services import attachments
@@ -372,22 +372,12 @@ def waiting():
 # --- managing rooms ---------------------------------------------------------------------
 
 
-def _office_staff():
-    return db.session.scalars(
-        select(Person).where(Person.active.is_(True), Person.id.in_(select(GroupMembership.person_id)))
-        .order_by(Person.first_name, Person.last_name)
-    ).all()
-
-
 def _room_form(room: Room | None = None) -> RoomForm:
     form = RoomForm(obj=room)
-    staff = [(p.id, p.full_name) for p in _office_staff()]
-    form.approver_id.choices = [(0, "—")] + staff
-    form.allowed_people.choices = staff
     form.allowed_groups.choices = [(g.id, g.name) for g in db.session.scalars(select(Group).order_by(Group.sort_order))]
     if request.method == "GET":
         if room is not None:
-            form.approver_id.data = room.approver_id or 0
+            form.approver_id.data = room.approver_id
             form.allowed_groups.data = [g.id for g in room.allowed_groups]
             form.allowed_people.data = [p.id for p in room.allowed_people]
             form.equipment.data = room.equipment

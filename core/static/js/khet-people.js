@@ -17,6 +17,9 @@
   function attach(select) {
     if (select.tomselect) { return; }
     var multiple = select.multiple;
+    // Who the server found for each query: the server searches (name, username, position), so the picker
+    // shows exactly those, never a stale suggestion of an earlier query while the answer is on its way.
+    var foundFor = {};
     var removeLabel = select.getAttribute("data-remove-label") || "";
     var noResults = select.getAttribute("data-no-results") || "";
 
@@ -24,7 +27,11 @@
       plugins: multiple ? { virtual_scroll: {}, remove_button: { title: removeLabel, label: "×" } } : { virtual_scroll: {} },
       valueField: "id",
       labelField: "label",
-      searchField: [], // the server searched (name, username, position); nothing to filter again here
+      searchField: [],
+      score: function (query) {
+        var found = foundFor[query];
+        return function (person) { return found && found[person.id] ? 1 : 0; };
+      },
       maxItems: multiple ? null : 1,
       maxOptions: null,
       placeholder: select.getAttribute("data-placeholder") || "",
@@ -40,8 +47,10 @@
         fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
           .then(function (response) { return response.ok ? response.json() : { results: [], more: false }; })
           .then(function (answer) {
+            var page = parseInt(new URL(url).searchParams.get("page") || "1", 10);
+            if (page === 1 || !foundFor[query]) { foundFor[query] = {}; }
+            answer.results.forEach(function (person) { foundFor[query][person.id] = true; });
             if (answer.more) {
-              var page = parseInt(new URL(url).searchParams.get("page") || "1", 10);
               self.setNextUrl(query, searchUrl(select, query, page + 1));
             }
             callback(answer.results);

@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 from sqlalchemy import false, or_, select
 from wtforms import DateField, SelectFieldBase
+from wtforms.meta import DefaultMeta
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput, html_params
 
@@ -29,8 +30,8 @@ from core.db import db
 from core.forms import WithinKhetYears
 
 __all__ = [
-    "PeopleField", "PersonField", "PersonScope", "ThaiDateField", "format_thai_date", "parse_thai_date",
-    "person_label", "search_people",
+    "PeopleField", "PersonField", "PersonScope", "ThaiDateField", "date_input", "format_thai_date", "parse_thai_date",
+    "person_label", "person_select", "search_people",
 ]
 
 # --- dates ---------------------------------------------------------------------------
@@ -76,18 +77,36 @@ def parse_thai_date(text: str | None) -> dt.date | None:
         raise ValueError(_format_message()) from None
 
 
+def _date_box_attributes(attributes: dict) -> dict:
+    """What makes a text box the Thai date input: the calendar script finds it by data-khet-date."""
+    attributes.setdefault("inputmode", "numeric")
+    attributes.setdefault("autocomplete", "off")
+    attributes.setdefault("placeholder", _("dd/mm/yyyy (BE)"))
+    attributes.setdefault("maxlength", 30)
+    attributes["data-khet-date"] = ""
+    attributes.setdefault("data-open-label", _("Choose from the calendar"))
+    attributes.setdefault("data-year-label", _("Year (BE)"))
+    return attributes
+
+
 class ThaiDateInput(TextInput):
     """A text box (not the browser's Gregorian date box) that the calendar popup attaches to by its data- attribute."""
 
     def __call__(self, field, **kwargs):
-        kwargs.setdefault("inputmode", "numeric")
-        kwargs.setdefault("autocomplete", "off")
-        kwargs.setdefault("placeholder", _("dd/mm/yyyy (BE)"))
-        kwargs.setdefault("maxlength", 30)
-        kwargs["data-khet-date"] = ""
-        kwargs.setdefault("data-open-label", _("Choose from the calendar"))
-        kwargs.setdefault("data-year-label", _("Year (BE)"))
-        return super().__call__(field, **kwargs)
+        return super().__call__(field, **_date_box_attributes(kwargs))
+
+
+def date_input(name: str, value: dt.date | None = None, **attributes) -> Markup:
+    """The Thai date input outside a WTForms form (a page's "show this day" box): ``{{ date_input("day", day) }}``.
+
+    The view reads it back with parse_thai_date, which also takes the ISO dates of links (?day=2026-12-04).
+    Attribute names use "_" for "-" (aria_label=...); ``class_`` is the class.
+    """
+    attributes = {key.rstrip("_").replace("_", "-"): v for key, v in attributes.items()}
+    attributes.setdefault("id", name)
+    attributes.setdefault("class", "form-control")
+    return Markup("<input {}>").format(Markup(html_params(
+        type="text", name=name, value=format_thai_date(value), **_date_box_attributes(attributes))))
 
 
 class ThaiDateField(DateField):
@@ -131,7 +150,7 @@ class PersonScope:
     Always only active people. ``kind`` is one of:
 
     - ``"everyone"``: every active person (the office and all schools);
-    - ``"office"``: people in a group of the office (not school staff);
+    - ``"office"``: people who work in the office, not in a school (as org_services.office_staff);
     - ``"groups"``: members of the groups ``ids``;
     - ``"schools"``: staff of the schools ``ids``;
     - ``"people"``: exactly the people ``ids`` (a short list a module computed, e.g. who may be assigned).
@@ -174,8 +193,8 @@ class PersonScope:
         active = Person.active.is_(True)
         if self.kind == "everyone":
             return active
-        if self.kind == "office":
-            return active & Person.id.in_(select(GroupMembership.person_id))
+        if self.kind == "office":  # as org_services.office_staff: deputies often belong to no group
+            return active & Person.id.not_in(select(SchoolMembership.person_id))
         if not self.ids:
             return false()
         if self.kind == "groups":
@@ -346,6 +365,17 @@ class PeopleField(_PeopleFieldBase):
 
     def process_formdata(self, valuelist) -> None:
         self.data = self._coerce_ids(valuelist)
+
+
+def person_select(name: str, scope: PersonScope | None = None, multiple: bool = False, **attributes) -> Markup:
+    """The people picker outside a WTForms form (a member page's "add a person"): ``{{ person_select("person_id") }}``.
+
+    The view that receives it must check the id itself, e.g. with a form holding a PersonField of the same scope.
+    """
+    field_class = PeopleField if multiple else PersonField
+    field = field_class(scope=scope, name=name, _form=None, _meta=DefaultMeta())
+    field.process(None)
+    return field(**{key.rstrip("_").replace("_", "-"): v for key, v in attributes.items()})
 
 
 def person_option_json(person) -> dict:

@@ -12,6 +12,7 @@ from werkzeug.routing import BuildError
 
 from core import calendar
 from core.db import db, utcnow
+from core.fields import parse_thai_date
 from core.models import Group, Person
 from core.permissions import PUBLIC, SIGNED_IN, require
 from core.plugins import registry
@@ -66,8 +67,9 @@ def _booking_or_404(booking_id: int) -> Booking:
 
 
 def _day_arg(name: str = "day") -> dt.date:
+    """The day of ?day=: BE as the date box writes it (04/12/2569) or ISO as links carry it; today otherwise."""
     try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
+        return parse_thai_date(request.args.get(name, "")) or calendar.local_today()
     except ValueError:
         return calendar.local_today()
 

@@ -83,6 +83,7 @@
   }
 
   window.khetPeople = { attachAll: attachAll };
+  if (window.TomSelect) { document.documentElement.classList.add("khet-js"); } // shows .khet-js-only parts
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { attachAll(document); });
   } else {

@@ -77,7 +77,7 @@ def picker_results() -> tuple[str, list[Person]]:
 
 
 class PickPersonForm(FlaskForm):
-    person_id = IntegerField(validators=[InputRequired()])
+    person_id = PersonField(validators=[InputRequired()])  # any active person (core.fields checks it)
     director = BooleanField()
     role = SelectField(choices=[(r, r) for r in SCHOOL_ROLES], validate_choice=False)
 

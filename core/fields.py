@@ -36,7 +36,8 @@ __all__ = [
 
 # --- dates ---------------------------------------------------------------------------
 
-#: Khet's one rule for typed years (core.calendar.parse_be_date): above 2400 BE, up to 2400 CE.
+# The year rule is core.calendar.parse_be_date's (above 2400 BE, up to 2400 CE); here only what people type
+# besides its d/m/yyyy: Thai digits, other separators, the era written out.
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})$")
 _ERA = re.compile(r"\s*(พ\.?\s*ศ\.?|ค\.?\s*ศ\.?)\s*")

@@ -24,7 +24,8 @@
     var noResults = select.getAttribute("data-no-results") || "";
 
     new window.TomSelect(select, {
-      plugins: multiple ? { virtual_scroll: {}, remove_button: { title: removeLabel, label: "×" } } : { virtual_scroll: {} },
+      plugins: multiple ? { virtual_scroll: {}, remove_button: { title: removeLabel, label: "×" } }
+        : { virtual_scroll: {}, clear_button: { title: removeLabel } }, // one person: a button to clear the choice
       valueField: "id",
       labelField: "label",
       searchField: [],
@@ -35,7 +36,7 @@
       maxItems: multiple ? null : 1,
       maxOptions: null,
       placeholder: select.getAttribute("data-placeholder") || "",
-      hidePlaceholder: false,
+      hidePlaceholder: !multiple, // one person chosen: the name alone, not the prompt beside it
       closeAfterSelect: !multiple,
       allowEmptyOption: !multiple,
       preload: "focus",

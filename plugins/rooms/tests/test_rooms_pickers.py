@@ -46,3 +46,34 @@ def test_a_booking_takes_a_be_date_and_a_bad_one_is_refused_saying_the_format(pe
     booked = client.post("/rooms/book", data={**data, "day": format_thai_date(day)})
     assert booked.status_code == 302, booked.get_data(as_text=True)[:2000]
     assert f"{day.day}" in client.get(booked.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.browser
+def test_a_manager_on_a_phone_picks_a_rooms_approver_by_typing(chromium, people, live_server, screenshots):
+    from core import security
+    from core.testing import BrowserSession
+
+    people.manager.password_hash = security.hash_password("ห้องประชุม-2569-ทดสอบ")
+    db.session.commit()
+    session = BrowserSession(chromium, live_server, screenshots, "rooms-approver-picker", phone=True)
+    try:
+        session.sign_in(people.manager.username, "ห้องประชุม-2569-ทดสอบ")
+        page = session.page
+        page.goto("/rooms/manage/new")
+        page.locator("#name").fill("ห้องประชุมเล็ก")
+        page.locator("#needs_approval").check()
+        control = page.locator("#approver_id-ts-control")
+        control.click()
+        control.press_sequentially(people.approver.first_name[:3], delay=30)
+        page.locator("#approver_id-ts-dropdown .option", has_text=people.approver.full_name).click()
+        assert page.locator("#approver_id").input_value() == str(people.approver.id)
+        session.fits_the_screen()
+        session.shot("picked")
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").last.click()
+        assert not session.problems, "\n".join(session.problems)
+    finally:
+        session.close()
+    db.session.commit()
+    room = db.session.scalar(select(Room))
+    assert (room.name, room.approver_id) == ("ห้องประชุมเล็ก", people.approver.id)

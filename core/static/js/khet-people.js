@@ -77,10 +77,23 @@
     });
   }
 
+  /* A plain list to choose several from (equipment, groups: select[multiple][data-khet-chips]): chips and a filter
+     over its own options, instead of Ctrl-click. */
+  function attachChips(select) {
+    if (select.tomselect) { return; }
+    new window.TomSelect(select, {
+      plugins: { remove_button: { title: select.getAttribute("data-remove-label") || "", label: "×" } },
+      maxOptions: null,
+      hidePlaceholder: true
+    });
+  }
+
   function attachAll(root) {
     if (!window.TomSelect) { return; }
     var selects = (root || document).querySelectorAll("select[data-khet-people]");
     for (var i = 0; i < selects.length; i += 1) { attach(selects[i]); }
+    var lists = (root || document).querySelectorAll("select[multiple][data-khet-chips]");
+    for (var j = 0; j < lists.length; j += 1) { attachChips(lists[j]); }
   }
 
   window.khetPeople = { attachAll: attachAll };

@@ -127,9 +127,10 @@
     });
 
     var wasOpen = false;
-    button.addEventListener("mousedown", function () { wasOpen = picker.isOpen; });
+    // pointerdown comes before flatpickr closes the popup on mousedown/touchstart outside it.
+    button.addEventListener("pointerdown", function () { wasOpen = picker.isOpen; });
     button.addEventListener("click", function () {
-      if (wasOpen) { wasOpen = false; return; } // a second press closes it (flatpickr already did, on mousedown)
+      if (wasOpen) { wasOpen = false; return; } // a second press closes it (flatpickr already did)
       var written = parseThaiDate(box.value);
       picker.setDate(written, false);
       picker.jumpToDate(written || new Date());

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
-from sqlalchemy import false, or_, select
+from sqlalchemy import false, select
 from wtforms import DateField, SelectFieldBase
 from wtforms.meta import DefaultMeta
 from wtforms.validators import ValidationError
@@ -232,26 +232,10 @@ def person_label(person) -> str:
 
 
 def search_people(scope: PersonScope, query: str = "", page: int = 1, limit: int = SEARCH_LIMIT):
-    """One page of the people of ``scope`` whose name, username or position contains ``query``.
+    """One page of the people of ``scope`` matching ``query``: (people, more), as org_services.find_people."""
+    from core import org_services
 
-    Returns (people, more): at most ``limit`` people ordered by name, and whether another page follows.
-    """
-    from sqlalchemy.orm import selectinload
-
-    from core.models import GroupMembership, Person, SchoolMembership
-
-    statement = select(Person).where(scope.condition())
-    for word in query.split()[:4]:  # "สมศรี ใจ" finds first and last name together
-        pattern = f"%{word}%"
-        statement = statement.where(or_(
-            Person.first_name.ilike(pattern), Person.last_name.ilike(pattern),
-            Person.username.ilike(pattern), Person.position.ilike(pattern)))
-    statement = (statement.order_by(Person.first_name, Person.last_name, Person.id)
-                 .offset((max(page, 1) - 1) * limit).limit(limit + 1)
-                 .options(selectinload(Person.group_memberships).selectinload(GroupMembership.group),
-                          selectinload(Person.school_memberships).selectinload(SchoolMembership.school)))
-    found = list(db.session.scalars(statement))
-    return found[:limit], len(found) > limit
+    return org_services.find_people(scope.condition(), query, page=page, limit=limit)
 
 
 class _PeopleSelect:

@@ -208,3 +208,6 @@ def _install_template_context(app: Flask, registry: PluginRegistry) -> None:
     app.context_processor(web.template_context)
     app.jinja_env.globals["template_slot"] = web.template_slot
     app.jinja_env.globals["theme_static"] = web.theme_static_url
+    from core.fields import date_input, person_select
+
+    app.jinja_env.globals.update(date_input=date_input, person_select=person_select)

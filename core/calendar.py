@@ -137,11 +137,20 @@ _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _YEAR_MONTH_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
+class NoSuchDay(ValueError):
+    """Written like a date, but the calendar has no such day (31/02/2569)."""
+
+
+class DateOutOfRange(ValueError):
+    """A real day, but outside the years Khet keeps (CE 1900-2400)."""
+
+
 def parse_be_date(text: str) -> dt.date:
     """Read "15/07/2564" or "2564-07-15" (BE) or an ISO CE date as a date; ValueError if neither.
 
-    The year is converted before the date is built: 29 February 2563 exists
-    (CE 2020 is a leap year) although 2563 read as a CE year would not be one.
+    A year above 2400 is BE, up to 2400 CE. The year is converted before the date is built: 29 February 2563
+    exists (CE 2020 is a leap year) although 2563 read as a CE year would not be one. The ValueError is a
+    NoSuchDay or a DateOutOfRange when the text has the shape of a date, so a form can say which.
     """
     text = text.strip()
     if match := _DAY_MONTH_YEAR.fullmatch(text):
@@ -152,6 +161,10 @@ def parse_be_date(text: str) -> dt.date:
         raise ValueError(f"not a date: {text!r}")
     if year > 2400:  # a BE year: no Khet record is dated after CE 2400
         year = ce_year(year)
+    try:
+        day = dt.date(year, month, day)
+    except ValueError:
+        raise NoSuchDay(f"no such day: {text!r}") from None
     if not 1900 <= year <= 2400:  # year 1 or 9999 would fail later, converting to Bangkok time
-        raise ValueError(f"not a date Khet keeps: {text!r}")
-    return dt.date(year, month, day)
+        raise DateOutOfRange(f"not a date Khet keeps: {text!r}")
+    return day

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -36,6 +37,16 @@ class WithinKhetYears:
 
     first, last = dt.date(1900, 1, 1), dt.date(2400, 12, 31)
 
+    @classmethod
+    def message(cls) -> str:
+        """Says the range in BE: "out of range" alone left people guessing (issue 16)."""
+        from core.calendar import format_date
+        from core.i18n import current_locale
+
+        locale = current_locale()
+        return _("Give a date between %(first)s and %(last)s.",
+                 first=format_date(cls.first, "long", locale), last=format_date(cls.last, "long", locale))
+
     def __call__(self, form, field) -> None:
         if field.data is not None and not self.first <= field.data <= self.last:
-            raise ValidationError(_l("This date is out of range."))
+            raise ValidationError(self.message())

@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from core.db import db
 from core.errors import Refused
@@ -61,22 +62,32 @@ def _blank_to_none(value: str | None) -> str | None:
 
 
 def search_people(query: str, limit: int = 20, active_only: bool = True) -> list[Person]:
-    """People whose name or username contains ``query``: the person picker of member pages."""
-    query = (query or "").strip()
-    if not query:
+    """People matching ``query`` (see find_people): the name search of member pages, kept for browsers without JavaScript."""
+    if not (query or "").strip():
         return []
-    pattern = f"%{query}%"
-    statement = select(Person).where(
-        or_(
-            Person.first_name.ilike(pattern),
-            Person.last_name.ilike(pattern),
-            Person.username.ilike(pattern),
-            (Person.first_name + " " + Person.last_name).ilike(pattern),
-        )
-    )
-    if active_only:
-        statement = statement.where(Person.active.is_(True))
-    return list(db.session.scalars(statement.order_by(Person.first_name, Person.last_name).limit(limit)))
+    condition = Person.active.is_(True) if active_only else true()
+    return find_people(condition, query, limit=limit)[0]
+
+
+def find_people(condition, query: str = "", page: int = 1, limit: int = 20) -> tuple[list[Person], bool]:
+    """One page of the people meeting the SQL ``condition`` whose names, username or position hold every word of ``query``.
+
+    "สมศรี ใจ" finds first and last name together. Returns (people, more): at most ``limit`` people ordered by
+    name, their groups and schools loaded (a picker shows them), and whether another page follows. Used by the
+    people picker (core.fields) and the member pages.
+    """
+    statement = select(Person).where(condition)
+    for word in (query or "").split()[:4]:
+        pattern = f"%{word}%"
+        statement = statement.where(or_(
+            Person.first_name.ilike(pattern), Person.last_name.ilike(pattern),
+            Person.username.ilike(pattern), Person.position.ilike(pattern)))
+    statement = (statement.order_by(Person.first_name, Person.last_name, Person.id)
+                 .offset((max(page, 1) - 1) * limit).limit(limit + 1)
+                 .options(selectinload(Person.group_memberships).selectinload(GroupMembership.group),
+                          selectinload(Person.school_memberships).selectinload(SchoolMembership.school)))
+    found = list(db.session.scalars(statement))
+    return found[:limit], len(found) > limit
 
 
 def office_staff() -> list[Person]:

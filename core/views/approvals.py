@@ -14,10 +14,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.db import db
+from core.fields import PersonField
 from core.models import Person
 from core.permissions import SIGNED_IN, require
 from core.services import approvals
@@ -48,9 +49,9 @@ class ReasonForm(FlaskForm):
 
 
 class ChainForm(FlaskForm):
-    commenter = StringField(_l("Commenter (username)"), validators=[Optional(), Length(max=100)],
+    commenter = PersonField(_l("Commenter"), validators=[Optional()],
                             description=_l("Gives an opinion before the approver decides. Leave empty for none."))
-    approver = StringField(_l("Approver (username)"), validators=[Optional(), Length(max=100)],
+    approver = PersonField(_l("Approver"), validators=[Optional()],
                            description=_l("Leave both empty to follow the org chart."))
 
 
@@ -187,39 +188,27 @@ def chains():
     return render_template("approvals/chains.html", page=page, chains=found, query=query)
 
 
-def _person_by_username(field) -> Person | None | bool:
-    """The active person a username field names; None when empty; False (with an error) when unknown."""
-    username = (field.data or "").strip()
-    if not username:
-        return None
-    person = db.session.scalar(select(Person).where(Person.username == username, Person.active.is_(True)))
-    if person is None:
-        field.errors.append(_("No active person has the username %(username)s.", username=username))
-        return False
-    return person
-
-
 @bp.route("/chains/<int:person_id>", methods=["GET", "POST"])
 @require("core.approvals.manage")
 def chain(person_id):
     person = db.session.get(Person, person_id) or abort(404)
     current = approvals.chain_of(person)
     form = ChainForm(data={
-        "commenter": current.commenter.username if current and current.commenter else "",
-        "approver": current.approver.username if current and current.approver else "",
+        "commenter": current.commenter_id if current else None,
+        "approver": current.approver_id if current else None,
     } if request.method == "GET" else None)
-    if form.validate_on_submit():
-        commenter, approver = _person_by_username(form.commenter), _person_by_username(form.approver)
-        if commenter is not False and approver is not False:
-            try:
-                approvals.set_chain(person, commenter, approver)
-            except ApprovalError as exc:
-                db.session.rollback()
-                form.approver.errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash(_("The approval chain of %(name)s has been saved.", name=person.full_name), "success")
-                return redirect(url_for("approvals.chains"))
+    if form.validate_on_submit():  # the pickers took only active people (core.fields)
+        commenter = db.session.get(Person, form.commenter.data) if form.commenter.data else None
+        approver = db.session.get(Person, form.approver.data) if form.approver.data else None
+        try:
+            approvals.set_chain(person, commenter, approver)
+        except ApprovalError as exc:
+            db.session.rollback()
+            form.approver.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The approval chain of %(name)s has been saved.", name=person.full_name), "success")
+            return redirect(url_for("approvals.chains"))
     status = 400 if any(f.errors for f in form) else 200
     return render_template("approvals/chain_form.html", form=form, person=person), status
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import flask_bootstrap
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_from_directory, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -46,6 +46,28 @@ def search():
     elif query:
         flash(_("Type at least two characters to search."), "warning")
     return render_template("search.html", query=query, results=results)
+
+
+@bp.route("/people/search")
+@require(SIGNED_IN)
+def people_search():
+    """The people picker's suggestions: JSON, one page of active people of the field's scope.
+
+    ``scope`` is the signed token the field rendered (the browser cannot widen it), ``q`` the words typed,
+    ``page`` from 1. Answers {"results": [{"id", "name", "position", "place", "label"}], "more": bool}.
+    """
+    from core.fields import SEARCH_LIMIT, PersonScope, person_option_json, search_people
+
+    try:
+        scope = PersonScope.from_token(request.args.get("scope", ""), current_user.id)
+    except ValueError:
+        abort(400)
+    page = request.args.get("page", "1")
+    people, more = search_people(scope, request.args.get("q", "").strip()[:100],
+                                 page=min(int(page), 500) if page.isdigit() else 1, limit=SEARCH_LIMIT)
+    response = jsonify(results=[person_option_json(p) for p in people], more=more)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/locale", methods=["POST"])

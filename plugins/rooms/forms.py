@@ -4,11 +4,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
-    BooleanField, DateField, Form, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField,
+    BooleanField, Form, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.fields import PeopleField, PersonField, PersonScope, ThaiDateField
 from core.forms import WithinKhetYears
 from plugins.rooms.services import EQUIPMENT
 
@@ -21,7 +22,7 @@ def equipment_choices():
 
 class BookingForm(FlaskForm):
     room_id = SelectField(_l("Room"), coerce=int, validators=[InputRequired()])
-    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date of the meeting.")), WithinKhetYears()])
+    day = ThaiDateField(_l("Date"), validators=[InputRequired(message=_l("Give the date of the meeting.")), WithinKhetYears()])
     start = TimeField(_l("Starts at"), validators=[InputRequired(message=_l("Give the start time."))], render_kw=QUARTER_HOUR)
     end = TimeField(_l("Ends at"), validators=[InputRequired(message=_l("Give the end time."))], render_kw=QUARTER_HOUR)
     title = StringField(_l("Title of the meeting"), validators=[DataRequired(), Length(max=255)])
@@ -37,7 +38,7 @@ class BookingForm(FlaskForm):
         SelectChoice("", _l("Does not repeat")), SelectChoice("weekly", _l("Every week")),
         SelectChoice("daily", _l("Every working day")), SelectChoice("monthly", _l("Every month on this date")),
     ])
-    repeat_until = DateField(_l("Repeat until"), validators=[Optional(), WithinKhetYears()])
+    repeat_until = ThaiDateField(_l("Repeat until"), validators=[Optional(), WithinKhetYears()])
     on_conflict = SelectField(_l("If some dates are taken"), default="fail", choices=[
         SelectChoice("fail", _l("Book nothing and show me the dates")),
         SelectChoice("skip", _l("Book the free dates, skip the taken ones")),
@@ -55,10 +56,10 @@ class RoomForm(FlaskForm):
     opens_at = TimeField(_l("Bookable from"), validators=[InputRequired()], render_kw=QUARTER_HOUR)
     closes_at = TimeField(_l("Bookable until"), validators=[InputRequired()], render_kw=QUARTER_HOUR)
     needs_approval = BooleanField(_l("Bookings need approval"))
-    approver_id = SelectField(_l("Approved by"), coerce=int, validators=[Optional()])
+    approver_id = PersonField(_l("Approved by"), scope=PersonScope("office"), validators=[Optional()])
     restricted = BooleanField(_l("Only the groups and people listed below may book it"))
     allowed_groups = SelectMultipleField(_l("Groups who may book it"), coerce=int, validators=[Optional()])
-    allowed_people = SelectMultipleField(_l("People who may book it"), coerce=int, validators=[Optional()])
+    allowed_people = PeopleField(_l("People who may book it"), scope=PersonScope("office"), validators=[Optional()])
     open_on_days_off = BooleanField(_l("May be booked on weekends and holidays"))
     active = BooleanField(_l("In use (shown and bookable)"), default=True)
     sort_order = IntegerField(_l("Order in lists"), default=0, validators=[Optional()])
@@ -70,9 +71,9 @@ class PhotosForm(FlaskForm):
 
 class BlockForm(FlaskForm):
     room_id = SelectField(_l("Room"), coerce=int, validators=[InputRequired()])
-    start_day = DateField(_l("From"), validators=[InputRequired(), WithinKhetYears()])
+    start_day = ThaiDateField(_l("From"), validators=[InputRequired(), WithinKhetYears()])
     start_time = TimeField(_l("From time"), default=None, validators=[InputRequired()], render_kw=QUARTER_HOUR)
-    end_day = DateField(_l("Until"), validators=[InputRequired(), WithinKhetYears()])
+    end_day = ThaiDateField(_l("Until"), validators=[InputRequired(), WithinKhetYears()])
     end_time = TimeField(_l("Until time"), validators=[InputRequired()], render_kw=QUARTER_HOUR)
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
     cancel_bookings = BooleanField(_l("Cancel the bookings in this time (their bookers are told)"))
@@ -88,7 +89,7 @@ class FindForm(FlaskForm):
     class Meta:
         csrf = False
 
-    day = DateField(_l("Date"), validators=[InputRequired(), WithinKhetYears()])
+    day = ThaiDateField(_l("Date"), validators=[InputRequired(), WithinKhetYears()])
     start = TimeField(_l("From"), validators=[InputRequired()], render_kw=QUARTER_HOUR)
     end = TimeField(_l("To"), validators=[InputRequired()], render_kw=QUARTER_HOUR)
     capacity = IntegerField(_l("Seats at least"), validators=[Optional(), NumberRange(min=1, max=5000)])

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from core import calendar
 from core.db import db, utcnow
-from core.models import Group, GroupMembership, Person
+from core.fields import parse_thai_date
+from core.models import Group, Person
 from core.permissions import PUBLIC, SIGNED_IN, require
 from core.services import attachments, links
 from core.services.attachments import UploadPolicy
@@ -78,8 +79,9 @@ def _booking_or_404(booking_id: int) -> Booking:
 
 
 def _day_arg(name: str = "day") -> dt.date:
+    """The day of ?day=: BE as the date box writes it (04/12/2569) or ISO as links carry it; today otherwise."""
     try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
+        return parse_thai_date(request.args.get(name, "")) or calendar.local_today()
     except ValueError:
         return calendar.local_today()
 
@@ -384,22 +386,12 @@ def waiting():
 # --- managing rooms ---------------------------------------------------------------------
 
 
-def _office_staff():
-    return db.session.scalars(
-        select(Person).where(Person.active.is_(True), Person.id.in_(select(GroupMembership.person_id)))
-        .order_by(Person.first_name, Person.last_name)
-    ).all()
-
-
 def _room_form(room: Room | None = None) -> RoomForm:
     form = RoomForm(obj=room)
-    staff = [(p.id, p.full_name) for p in _office_staff()]
-    form.approver_id.choices = [(0, "—")] + staff
-    form.allowed_people.choices = staff
     form.allowed_groups.choices = [(g.id, g.name) for g in db.session.scalars(select(Group).order_by(Group.sort_order))]
     if request.method == "GET":
         if room is not None:
-            form.approver_id.data = room.approver_id or 0
+            form.approver_id.data = room.approver_id
             form.allowed_groups.data = [g.id for g in room.allowed_groups]
             form.allowed_people.data = [p.id for p in room.allowed_people]
             form.equipment.data = room.equipment

@@ -528,8 +528,11 @@ def test_personal_chain_page_needs_its_permission_and_saves(client, login_as, gr
     grant("core.approvals.manage", to=clerk)
     response = client.post(f"/approvals/chains/{org.staff.id}", data={"commenter": "nobody", "approver": ""})
     assert response.status_code == 400 and approvals.chain_of(org.staff) is None
+    gone = make_person(active=False)  # the people picker offers and accepts only active people
+    response = client.post(f"/approvals/chains/{org.staff.id}", data={"commenter": str(gone.id), "approver": ""})
+    assert response.status_code == 400 and approvals.chain_of(org.staff) is None
     response = client.post(f"/approvals/chains/{org.staff.id}",
-                           data={"commenter": org.head.username, "approver": org.director.username})
+                           data={"commenter": str(org.head.id), "approver": str(org.director.id)})
     assert response.status_code == 302
     chain = approvals.chain_of(org.staff)
     assert (chain.commenter, chain.approver) == (org.head, org.director)

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from core.calendar import be_year, ce_year, local_today
 from core.db import db
+from core.fields import ThaiDateField
 from core.permissions import require
 from core.services import holidays
 from core.views.admin import bp
@@ -21,7 +22,7 @@ MAX_CSV_BYTES = 256 * 1024
 
 class HolidayForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
-    holiday_date = DateField(_l("Date"), validators=[DataRequired(message=_l("Give the date of the holiday."))])
+    holiday_date = ThaiDateField(_l("Date"), validators=[DataRequired(message=_l("Give the date of the holiday."))])
     yearly = BooleanField(
         _l("Every year on this day and month"),
         description=_l("Leave unticked for a one-off holiday, such as a day the Cabinet declares."),

@@ -56,10 +56,10 @@ def _loaded(field_class, value):
     if not isinstance(value, str) or not value:
         return value
     try:
+        if issubclass(field_class, DateField):  # first: WTForms' DateField is a DateTimeField
+            return dt.date.fromisoformat(value)
         if issubclass(field_class, DateTimeField):
             return dt.datetime.fromisoformat(value)
-        if issubclass(field_class, DateField):
-            return dt.date.fromisoformat(value)
         if issubclass(field_class, DecimalField):
             return decimal.Decimal(value)
     except (ValueError, decimal.InvalidOperation):

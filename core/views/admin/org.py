@@ -20,6 +20,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from core import importers, org_services
 from core.db import db
 from core.errors import show_refusal
+
+from core.fields import PersonField, PersonScope
 from core.models import Group, GroupMembership, Person, School, SchoolList, SchoolMembership, SchoolNetwork
 from core.models.org import SCHOOL_ROLES, SCHOOL_TYPES
 from core.org_services import OrgError
@@ -60,18 +62,6 @@ def active_arg() -> str:
     return value if value in ("yes", "no", "all") else "yes"
 
 
-def person_choices(*current_ids: int | None) -> list[tuple[int, str]]:
-    """Office staff to choose a deputy, a principal or a delegate from; the current choice always stays."""
-    people = org_services.office_staff()
-    known = {p.id for p in people}
-    extra = [db.session.get(Person, i) for i in current_ids if i and i not in known]
-    return [(0, "—")] + [(p.id, _person_label(p)) for p in people + [p for p in extra if p]]
-
-
-def _person_label(person: Person) -> str:
-    return f"{person.full_name} — {person.position}" if person.position else person.full_name
-
-
 def picker_results() -> tuple[str, list[Person]]:
     """The ?q= search of a member page's person picker."""
     query = request.args.get("q", "").strip()
@@ -79,7 +69,7 @@ def picker_results() -> tuple[str, list[Person]]:
 
 
 class PickPersonForm(FlaskForm):
-    person_id = IntegerField(validators=[InputRequired()])
+    person_id = PersonField(validators=[InputRequired()])  # any active person (core.fields checks it)
     director = BooleanField()
     role = SelectField(choices=[(r, r) for r in SCHOOL_ROLES], validate_choice=False)
 
@@ -102,13 +92,12 @@ class GroupForm(FlaskForm):
         validators=[DataRequired(), Length(max=50)],
     )
     sort_order = IntegerField(_l("Order in lists"), default=0, validators=[Optional(), NumberRange(min=0, max=9999)])
-    deputy_id = SelectField(_l("Supervising deputy director"), coerce=int, validators=[Optional()])
+    deputy_id = PersonField(_l("Supervising deputy director"), scope=PersonScope("office"), validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
 
 
 def _group_form(group: Group | None = None) -> GroupForm:
     form = GroupForm(obj=group)
-    form.deputy_id.choices = person_choices(group.deputy_id if group else None)
     if group is not None and request.method == "GET":
         form.deputy_id.data = group.deputy_id or 0
     return form
@@ -236,7 +225,7 @@ def remove_group_member(group_id, membership_id):
 class NetworkForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
     district = StringField(_l("District"), validators=[Optional(), Length(max=100)])
-    deputy_id = SelectField(_l("Supervising deputy director"), coerce=int, validators=[Optional()])
+    deputy_id = PersonField(_l("Supervising deputy director"), scope=PersonScope("office"), validators=[Optional()])
 
 
 @bp.route("/networks")
@@ -267,7 +256,6 @@ def edit_network(network_id):
 
 def _edit_network(network: SchoolNetwork):
     form = NetworkForm(obj=network)
-    form.deputy_id.choices = person_choices(network.deputy_id)
     if request.method == "GET":
         form.deputy_id.data = network.deputy_id or 0
     if form.validate_on_submit():

@@ -9,12 +9,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from core import importers, org_services
 from core.calendar import local_today
 from core.db import db
+from core.fields import PersonField, PersonScope, ThaiDateField
 from core.forms import SetPasswordForm
 from core.models import Delegation, Group, GroupMembership, Person, School, SchoolMembership
 from core.models.org import SCHOOL_ROLES
@@ -27,7 +28,6 @@ from core.views.admin.org import (
     checked_post,
     csv_download,
     int_arg,
-    person_choices,
     run_import,
     show_refusal,
 )
@@ -293,12 +293,12 @@ def leave_school(person_id, membership_id):
 
 
 class DelegationForm(FlaskForm):
-    principal_id = SelectField(_l("Acting for"), coerce=int, validators=[InputRequired()])
-    delegate_id = SelectField(_l("Acting person"), coerce=int, validators=[InputRequired()])
+    principal_id = PersonField(_l("Acting for"), scope=PersonScope("office"), validators=[InputRequired()])
+    delegate_id = PersonField(_l("Acting person"), scope=PersonScope("office"), validators=[InputRequired()])
     rank = SelectField(_l("Order"), coerce=int, choices=[(1, "1"), (2, "2"), (3, "3")],
                        description=_l("คนที่ 1, 2, 3: the second acts when the first is away too."))
-    starts_on = DateField(_l("First day"), validators=[InputRequired()])
-    ends_on = DateField(_l("Last day"), validators=[InputRequired()])
+    starts_on = ThaiDateField(_l("First day"), validators=[InputRequired()])
+    ends_on = ThaiDateField(_l("Last day"), validators=[InputRequired()])
     note = TextAreaField(_l("Note"), description=_l("For example the number of the order (คำสั่ง)."),
                          validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
@@ -307,8 +307,6 @@ class DelegationForm(FlaskForm):
 @require("core.people.manage")
 def delegations():
     form = DelegationForm()
-    choices = person_choices()
-    form.principal_id.choices = form.delegate_id.choices = choices
     if form.validate_on_submit():
         principal = db.session.get(Person, form.principal_id.data)
         delegate = db.session.get(Person, form.delegate_id.data)

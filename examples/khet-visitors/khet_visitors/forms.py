@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField, TimeField
+from wtforms import StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
+
+from core.fields import PersonField, PersonScope
 
 
 class VisitForm(FlaskForm):
@@ -9,8 +11,10 @@ class VisitForm(FlaskForm):
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=255)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
     purpose = TextAreaField(_l("Purpose of the visit"), validators=[DataRequired(), Length(max=500)], render_kw={"rows": 3})
-    host_id = SelectField(
-        _l("Person visited"), coerce=int, validators=[DataRequired(message=_l("Choose the person being visited."))]
+    # Core's people picker: type a name; only the office's staff are offered and accepted.
+    host_id = PersonField(
+        _l("Person visited"), scope=PersonScope("office"),
+        validators=[DataRequired(message=_l("Choose the person being visited."))],
     )
     arrived_time = TimeField(
         _l("Time in"), validators=[Optional()], description=_l("Leave empty when the visitor arrives now.")

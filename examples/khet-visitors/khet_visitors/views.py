@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from core.calendar import local_today, to_local
 from core.db import db
+from core.fields import parse_thai_date
 from core.models import Person
 from core.permissions import require
 from core.web import paginate
@@ -21,12 +22,12 @@ bp = Blueprint("visitors", __name__, template_folder="templates")
 
 
 def _requested_day() -> dt.date:
-    """The day asked for with ?day=YYYY-MM-DD (what a date input sends), else today."""
+    """The day asked for with ?day= (04/12/2569 from the date box, 2026-12-04 from a link), else today."""
     text = request.args.get("day", "")
     if not text:
         return local_today()
     try:
-        return dt.date.fromisoformat(text)
+        return parse_thai_date(text) or local_today()
     except ValueError:
         flash(_("That is not a date; showing today instead."), "warning")
         return local_today()
@@ -46,7 +47,6 @@ def index():
 @require("visitors.record")
 def record():
     form = VisitForm()
-    form.host_id.choices = [(0, "—")] + [(person.id, person.full_name) for person in services.office_staff()]
     if form.validate_on_submit():
         try:
             visit = services.record_arrival(

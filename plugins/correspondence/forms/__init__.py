@@ -3,10 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from core.fields import PeopleField, PersonField, ThaiDateField
 from core.forms import WithinKhetYears
 from plugins.correspondence.services import DOC_TYPES, SECRECIES, URGENCIES
 
@@ -37,18 +38,18 @@ class LetterForm(FlaskForm):
 
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
     sender_ref = StringField(_l("Letter number (ที่)"), validators=[Optional(), Length(max=100)])
-    letter_date = DateField(_l("Dated"), validators=[Optional(), WithinKhetYears()])
+    letter_date = ThaiDateField(_l("Dated"), validators=[Optional(), WithinKhetYears()])
     from_text = StringField(_l("From"), validators=[Optional(), Length(max=255)])
     to_text = StringField(_l("To"), validators=[Optional(), Length(max=255)])
     urgency = SelectField(_l("Urgency"), choices=_choices(URGENCIES), default="normal")
     secrecy = SelectField(_l("Secrecy"), choices=_choices(SECRECIES), default="none")
     doc_type = SelectField(_l("Document type"), choices=_choices(DOC_TYPES), default="external")
     group_id = SelectField(_l("Group"), coerce=int, validators=[Optional()])
-    officer_id = SelectField(_l("Officer"), coerce=int, validators=[Optional()])
+    officer_id = PersonField(_l("Officer"), validators=[Optional()])
     action = TextAreaField(_l("Action taken"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
     remarks = TextAreaField(_l("Remarks"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
     retention = retention_field()
-    readers = SelectMultipleField(_l("Named readers (secret letters only)"), coerce=int, validators=[Optional()])
+    readers = PeopleField(_l("Named readers (secret letters only)"), validators=[Optional()])
     files = MultipleFileField(_l("Attachments"))
 
 
@@ -70,4 +71,4 @@ class FilesForm(FlaskForm):
 
 
 class ForwardForm(FlaskForm):
-    person_id = SelectField(_l("Forward to"), coerce=int)
+    person_id = PersonField(_l("Forward to"), validators=[InputRequired()])

@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from core.fields import ThaiDateField
 from core.forms import WithinKhetYears
 from plugins.correspondence.services import URGENCIES
 from plugins.correspondence.services.inbox import ANY_URGENT, STATUSES
@@ -29,8 +30,8 @@ class InboxFilterForm(FlaskForm):
 
     status = SelectField(_l("Show"), choices=_status_choices, default="unreceived", validators=[Optional()])
     urgency = SelectField(_l("Urgency"), choices=_urgency_choices, default="", validators=[Optional()])
-    sent_from = DateField(_l("Sent from"), validators=[Optional(), WithinKhetYears()])
-    sent_to = DateField(_l("Sent until"), validators=[Optional(), WithinKhetYears()])
+    sent_from = ThaiDateField(_l("Sent from"), validators=[Optional(), WithinKhetYears()])
+    sent_to = ThaiDateField(_l("Sent until"), validators=[Optional(), WithinKhetYears()])
     sender = StringField(_l("Sender's name"), validators=[Optional(), Length(max=255)])
     place = SelectField(_l("Sent by"), default="", validators=[Optional()])  # choices: inbox.sending_places()
 

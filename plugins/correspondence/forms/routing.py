@@ -5,9 +5,10 @@ Whether a text is required, and who may be chosen, is decided by services.routin
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from core.fields import PeopleField, ThaiDateField
 from core.forms import WithinKhetYears
 
 TEXT = [Optional(), Length(max=5000)]
@@ -23,9 +24,11 @@ class PresentForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    officer_ids = SelectMultipleField(_l("Officers"), coerce=int, validate_choice=False, validators=[Optional()])
+    # The panel narrows the picker to the people services.routing offers; on posting, services.routing names
+    # anyone else it refuses (a clearer message than the field's own).
+    officer_ids = PeopleField(_l("Officers"), validators=[Optional()])
     instruction = TextAreaField(_l("Instruction"), validators=TEXT, render_kw={"rows": 3})
-    due_on = DateField(_l("Due date"), validators=[Optional(), WithinKhetYears()])
+    due_on = ThaiDateField(_l("Due date"), validators=[Optional(), WithinKhetYears()])
 
 
 class AcknowledgeForm(FlaskForm):

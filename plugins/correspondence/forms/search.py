@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from core.fields import ThaiDateField
 from core.forms import WithinKhetYears
 from plugins.correspondence.services.search import MAX_QUERY
 
@@ -16,8 +17,8 @@ class SearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search letters"), validators=[Optional(), Length(max=MAX_QUERY)])
-    date_from = DateField(_l("Registered from"), validators=[Optional(), WithinKhetYears()])
-    date_to = DateField(_l("Registered until"), validators=[Optional(), WithinKhetYears()])
+    date_from = ThaiDateField(_l("Registered from"), validators=[Optional(), WithinKhetYears()])
+    date_to = ThaiDateField(_l("Registered until"), validators=[Optional(), WithinKhetYears()])
     kind = SelectField(_l("Register"), validators=[Optional()])
     scope = SelectField(_l("Whose register"), validators=[Optional()])
     urgency = SelectField(_l("Urgency"), validators=[Optional()])

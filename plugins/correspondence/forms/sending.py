@@ -7,11 +7,12 @@ The buttons of the send and compose forms are named ``action``: "preview" shows 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.fields import PeopleField, PersonField, ThaiDateField
 from core.forms import WithinKhetYears
 from core.services.attachments import KINDS as FILE_KINDS
 from plugins.correspondence.forms import _choices, retention_field
@@ -26,7 +27,7 @@ class RecipientsForm(FlaskForm):
     school_list_ids = SelectMultipleField(_l("Saved school lists"), coerce=int, validators=[Optional()])
     school_ids = SelectMultipleField(_l("Schools"), coerce=int, validators=[Optional()])
     group_ids = SelectMultipleField(_l("Groups of the office"), coerce=int, validators=[Optional()])
-    person_ids = SelectMultipleField(_l("People"), coerce=int, validators=[Optional()])
+    person_ids = PeopleField(_l("People"), validators=[Optional()])
     recipient_list_ids = SelectMultipleField(_l("Saved recipient lists"), coerce=int, validators=[Optional()])
     # The fingerprint of the recipients the sender was shown; "send" sends only to those.
     confirmed = HiddenField()
@@ -52,7 +53,7 @@ class ComposeForm(RecipientsForm):
         _l("Number given elsewhere"), validators=[Optional(), Length(max=100)],
         description=_l("Only for a letter already numbered elsewhere (e.g. by the central registry on paper). "
                        "Leave empty to take the next number of this register."))
-    letter_date = DateField(_l("Dated"), validators=[InputRequired(message=_l("Give the date of the letter.")), WithinKhetYears()])
+    letter_date = ThaiDateField(_l("Dated"), validators=[InputRequired(message=_l("Give the date of the letter.")), WithinKhetYears()])
     from_text = StringField(_l("From"), validators=[Optional(), Length(max=255)])
     to_text = StringField(_l("To"), validators=[Optional(), Length(max=255)])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
@@ -62,7 +63,7 @@ class ComposeForm(RecipientsForm):
                                          "the people named below."))
     doc_type = SelectField(_l("Document type"), choices=_choices(DOC_TYPES), default="external")
     group_id = SelectField(_l("Responsible group"), coerce=int, validators=[Optional()])
-    officer_id = SelectField(_l("Responsible officer"), coerce=int, validators=[Optional()])
+    officer_id = PersonField(_l("Responsible officer"), validators=[Optional()])
     # The summary is the register's หมายเหตุ (remarks) column: what the recipients read before opening the files.
     remarks = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
     retention = retention_field()

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from core.calendar import local_today, to_stored
 from core.db import db
 from core.exports import BE_DATE_FORMAT, BE_DATETIME_FORMAT, XLSX_MIMETYPE
+
+from core.fields import format_thai_date
 from core.services.audit import AuditEntry
 from plugins.correspondence import services
 from plugins.correspondence.services import CorrespondenceError, exports
@@ -95,7 +97,7 @@ def test_a_range_that_ends_before_it_starts_is_explained_and_this_month_is_shown
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "The last day must not be before the first day." in html
-    assert f'value="{local_today().replace(day=1).isoformat()}"' in html
+    assert f'value="{format_thai_date(local_today().replace(day=1))}"' in html  # the date box shows BE
 
 
 def test_people_who_may_not_list_the_register_cannot_print_or_export_it(july, office, login_as, make_person):
@@ -200,7 +202,7 @@ def test_the_register_page_links_to_print_export_and_next_number(july, office, l
     assert "/correspondence/numbering/incoming/office" in html
     last_year = login_as(office.registry_clerk).get(f"/correspondence/registers/{register.id}?year={_this_be_year() - 1}")
     first_day = local_today().replace(year=local_today().year - 1, month=1, day=1)
-    assert f'value="{first_day.isoformat()}"' in last_year.get_data(as_text=True)  # another year's register: its year
+    assert f'value="{format_thai_date(first_day)}"' in last_year.get_data(as_text=True)  # another year's register: its year
     reader_html = login_as(office.reader).get(f"/correspondence/registers/{register.id}").get_data(as_text=True)
     assert f"/correspondence/registers/{register.id}/print" in reader_html
     assert "/correspondence/numbering/" not in reader_html

@@ -78,13 +78,7 @@ def _place_or_404(scope: str) -> dict:
 def _fill_choices(form) -> None:
     form.group_id.choices = [(0, "—")] + [(g.id, g.name) for g in db.session.scalars(
         select(Group).where(Group.active.is_(True)).order_by(Group.sort_order))]
-    # Names only, not Person objects: with a few hundred schools' staff this list is most of the page's work.
-    people = [(row.id, f"{row.title}{row.first_name} {row.last_name}".strip()) for row in db.session.execute(
-        select(Person.id, Person.title, Person.first_name, Person.last_name).where(Person.active.is_(True))
-        .order_by(Person.first_name, Person.last_name))]
-    form.officer_id.choices = [(0, "—")] + people
-    if getattr(form, "readers", None) is not None:
-        form.readers.choices = people
+    # officer_id and readers are people pickers (core.fields): they search as one types, no list to fill.
 
 
 def _fields_from(form) -> services.LetterFields:
@@ -208,10 +202,7 @@ def add_files(letter_id):
 
 
 def _forward_form() -> ForwardForm:
-    form = ForwardForm()
-    form.person_id.choices = [(p.id, p.full_name) for p in db.session.scalars(
-        select(Person).where(Person.active.is_(True)).order_by(Person.first_name, Person.last_name))]
-    return form
+    return ForwardForm()
 
 
 @bp.route("/letters/<int:letter_id>/forward", methods=["POST"])

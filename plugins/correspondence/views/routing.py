@@ -14,6 +14,8 @@ from sqlalchemy import select
 from core.calendar import local_today
 from core.db import db
 from core.errors import saving
+
+from core.fields import PersonScope
 from core.models import Group
 from core.permissions import SIGNED_IN, require
 from core.web import paginate
@@ -40,7 +42,7 @@ def _routing_panel(letter) -> dict:
     choices = routing_rules.choices_for(current_user, letter)
     forms = routing_forms()
     forms["forward"].group_id.choices = [(0, "—")] + [(g.id, g.name) for g in _active_groups()]
-    forms["assign"].officer_ids.choices = [(p.id, p.full_name) for p in choices.assignable]
+    forms["assign"].officer_ids.scope = PersonScope.people(p.id for p in choices.assignable)
     return {"hops": routing_rules.timeline_of(letter), "status": routing_rules.status_of(letter, choices.position),
             "choices": choices, "forms": forms}
 

@@ -20,7 +20,8 @@ from sqlalchemy.orm import selectinload
 from core.calendar import local_today
 from core.db import db
 from core.errors import saving
-from core.models import Group, GroupMembership, Person, School, SchoolMembership, SchoolNetwork
+from core.models import Group, School, SchoolNetwork
+
 from core.org_services import visible_school_lists
 from core.permissions import SIGNED_IN, require
 from core.services.attachments import KINDS as FILE_KINDS
@@ -49,11 +50,6 @@ class Picker:
             select(School).where(School.active.is_(True)).options(selectinload(School.network))
             .order_by(School.name)))
         self.groups = list(db.session.scalars(select(Group).where(Group.active.is_(True)).order_by(Group.sort_order)))
-        self.people = list(db.session.scalars(
-            select(Person).where(Person.active.is_(True))
-            .options(selectinload(Person.group_memberships).selectinload(GroupMembership.group),
-                     selectinload(Person.school_memberships).selectinload(SchoolMembership.school))
-            .order_by(Person.first_name, Person.last_name)))
         self.saved_lists = list(db.session.scalars(sending_rules.usable_lists(person)))
 
     @property
@@ -70,7 +66,6 @@ class Picker:
         form.school_list_ids.choices = [(sl.id, sl.name) for sl in self.school_lists]
         form.school_ids.choices = [(s.id, s.name) for s in self.schools]
         form.group_ids.choices = [(g.id, g.name) for g in self.groups]
-        form.person_ids.choices = [(p.id, p.full_name) for p in self.people]
         form.recipient_list_ids.choices = [(rl.id, rl.name) for rl in self.saved_lists]
 
 

@@ -1,4 +1,4 @@
-"""The rules of the visitor log. No Flask request objects here: views pass in what they read.
+"""Visits: the day's log, recording arrivals and departures, who is waiting for whom.
 
 Times are stored as naive UTC (like all of Khet) while the log is kept by the
 office's calendar day in Bangkok, so "today" is a UTC range computed here.
@@ -8,22 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from core.calendar import bangkok_at, local_today, stored_day_range, to_local, to_stored
 from core.db import db, utcnow
 from core.models import GroupMembership, Person
-from core.plugin_api import SearchResult
 from khet_visitors.models import Visit
-
-
-class VisitError(ValueError):
-    """A visit cannot be recorded as asked; the message says why, in the user's language.
-
-    Messages are lazy: they are translated when shown, so the rules also run outside a request.
-    """
+from khet_visitors.services import VisitError
 
 
 def day_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -69,7 +61,7 @@ def record_arrival(
     *, visitor_name: str, purpose: str, host: Person | None, recorded_by: Person,
     organisation: str = "", phone: str = "", arrived_at: dt.datetime | None = None, now: dt.datetime | None = None,
 ) -> Visit:
-    """Log a visitor coming in. Checks everything before writing, so a refusal leaves no trace."""
+    """Log a visitor coming in. Checks everything before writing, so a refusal leaves no trace; the caller commits."""
     now = now or utcnow()
     visitor_name, purpose = visitor_name.strip(), purpose.strip()
     if not visitor_name:
@@ -86,7 +78,7 @@ def record_arrival(
         host_id=host.id, arrived_at=arrived_at, recorded_by_id=recorded_by.id,
     )
     db.session.add(visit)
-    db.session.commit()
+    db.session.flush()
     return visit
 
 
@@ -95,7 +87,7 @@ def record_departure(visit: Visit, now: dt.datetime | None = None) -> None:
     if visit.left_at is not None:
         raise VisitError(_l("%(name)s has already signed out.", name=visit.visitor_name))
     visit.left_at = max(now or utcnow(), visit.arrived_at)
-    db.session.commit()
+    db.session.flush()
 
 
 def waiting_for(host: Person, now: dt.datetime | None = None) -> list[Visit]:
@@ -114,49 +106,5 @@ def sign_out_everyone(now: dt.datetime | None = None) -> int:
     open_visits = db.session.scalars(select(Visit).where(Visit.left_at.is_(None))).all()
     for visit in open_visits:
         visit.left_at = max(now, visit.arrived_at)
-    db.session.commit()
+    db.session.flush()
     return len(open_visits)
-
-
-def search_results(query: str, limit: int) -> list[SearchResult]:
-    """Visits whose visitor, organisation or purpose contains the query (any day, newest first)."""
-    matches = or_(
-        Visit.visitor_name.icontains(query, autoescape=True),
-        Visit.organisation.icontains(query, autoescape=True),
-        Visit.purpose.icontains(query, autoescape=True),
-    )
-    found = db.session.scalars(select(Visit).where(matches).order_by(Visit.arrived_at.desc()).limit(limit))
-    return [
-        SearchResult(
-            title=f"{visit.visitor_name} ({visit.organisation})" if visit.organisation else visit.visitor_name,
-            url=url_for("visitors.index", day=to_local(visit.arrived_at).date().isoformat(), _anchor=f"visit-{visit.id}"),
-            summary=visit.purpose,
-            when=visit.arrived_at,
-        )
-        for visit in found
-    ]
-
-
-DEMO_VISITORS = (
-    ("นายสมศักดิ์ ทองดี", "โรงเรียนวัดธรรมามูล", "ส่งเอกสารขอรับการประเมินวิทยฐานะ"),
-    ("นางสาวพิมพ์ชนก แก้วมณี", "บริษัท ไทยซอฟต์ จำกัด", "นำเสนอระบบห้องสมุดอิเล็กทรอนิกส์"),
-    ("นายวิชัย ศรีประเสริฐ", "องค์การบริหารส่วนจังหวัดชัยนาท", "ประสานงานโครงการอาหารกลางวัน"),
-    ("นางอรทัย บุญเรือง", "ผู้ปกครองนักเรียน", "ขอคำแนะนำเรื่องการย้ายโรงเรียนของบุตร"),
-    ("ร.ต.อ.ธีระ มั่นคง", "สถานีตำรวจภูธรเมืองชัยนาท", "ประสานงานโครงการโรงเรียนปลอดยาเสพติด"),
-    ("นายกิตติพงษ์ ใจกล้า", "โรงเรียนบ้านกุดจอก", "ยื่นแบบขอเบิกค่าเช่าบ้าน"),
-)
-
-
-def create_demo_visits(rng, now: dt.datetime | None = None) -> None:
-    """A morning at the front desk: visitors spread over the last hours, the earlier ones gone."""
-    now = now or utcnow()
-    hosts = office_staff()
-    if not hosts:
-        return
-    for minutes_ago, (name, organisation, purpose) in zip((300, 240, 170, 95, 40, 10), DEMO_VISITORS):
-        arrived = now - dt.timedelta(minutes=minutes_ago)
-        db.session.add(Visit(
-            visitor_name=name, organisation=organisation, purpose=purpose, host_id=rng.choice(hosts).id,
-            arrived_at=arrived, left_at=arrived + dt.timedelta(minutes=50) if minutes_ago > 60 else None,
-        ))
-    db.session.commit()

@@ -12,22 +12,11 @@ from core import migrate
 from core.calendar import BANGKOK
 from core.db import db, utcnow
 from khet_visitors import services
+from khet_visitors.demo import DEMO_VISITORS, create_demo_visits
 from khet_visitors.models import Visit
+from khet_visitors.permissions import VIEW
 
 pytestmark = pytest.mark.khet_plugins("visitors")
-
-
-@pytest.fixture
-def host(make_group, make_person):
-    return make_person(first_name="สมศรี", last_name="ใจงาม", group=make_group())
-
-
-@pytest.fixture
-def receptionist(make_person, grant):
-    person = make_person(first_name="มาลี", username="frontdesk", locale="en")  # reads messages in English
-    grant("visitors.record", to=person)
-    grant("visitors.view", to=person)
-    return person
 
 
 def a_visit(host, **values) -> Visit:
@@ -109,7 +98,7 @@ def test_a_deactivated_host_cannot_be_visited(app, host, receptionist):
 
 def test_without_the_record_permission_nothing_is_recorded(login_as, make_person, grant, host):
     viewer = make_person()
-    grant("visitors.view", to=viewer)
+    grant(VIEW, to=viewer)
     client = login_as(viewer)
     assert client.get("/visitors/new").status_code == 403
     assert client.post("/visitors/new", data=arrival_form(host)).status_code == 403
@@ -200,9 +189,9 @@ def test_menu_offers_the_log_and_the_form_to_those_who_may_use_them(login_as, re
 def test_demo_data_fills_the_morning(app, host):
     import random
 
-    services.create_demo_visits(random.Random(1))
+    create_demo_visits(random.Random(1))
     visits = db.session.scalars(select(Visit)).all()
-    assert len(visits) == len(services.DEMO_VISITORS)
+    assert len(visits) == len(DEMO_VISITORS)
     assert {visit.host_id for visit in visits} == {host.id}
     assert any(visit.left_at is None for visit in visits) and any(visit.left_at for visit in visits)
 
@@ -223,6 +212,7 @@ def test_the_host_sees_on_the_home_page_who_is_waiting(login_as, make_person, ho
     assert "data-visitors-waiting" in page and "นางอรทัย บุญเรือง" in page
     assert "นางอรทัย" not in login_as(make_person()).get("/").get_data(as_text=True)
     services.record_departure(visit)
+    db.session.commit()
     assert "data-visitors-waiting" not in login_as(host).get("/").get_data(as_text=True)
 
 

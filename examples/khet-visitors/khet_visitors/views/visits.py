@@ -1,10 +1,10 @@
-"""The visitor log's pages, mounted at /visitors/. Thin: forms in, services do the work."""
+"""The log's pages: the day's visits, recording an arrival and a departure. Forms in, services do the work, the view commits."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,12 +13,11 @@ from core.db import db
 from core.models import Person
 from core.permissions import require
 from core.web import paginate
-from khet_visitors import services
+from khet_visitors import PLUGIN_ID, services
 from khet_visitors.forms import VisitForm
 from khet_visitors.models import Visit
-
-bp = Blueprint("visitors", __name__, template_folder="templates")
-
+from khet_visitors.permissions import RECORD, VIEW
+from khet_visitors.views import bp
 
 def _requested_day() -> dt.date:
     """The day asked for with ?day=YYYY-MM-DD (what a date input sends), else today."""
@@ -33,7 +32,7 @@ def _requested_day() -> dt.date:
 
 
 @bp.route("/")
-@require("visitors.view")
+@require(VIEW)
 def index():
     day = _requested_day()
     return render_template(
@@ -43,7 +42,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require("visitors.record")
+@require(RECORD)
 def record():
     form = VisitForm()
     form.host_id.choices = [(0, "—")] + [(person.id, person.full_name) for person in services.office_staff()]
@@ -56,23 +55,27 @@ def record():
                 arrived_at=services.arrival_today(form.arrived_time.data) if form.arrived_time.data else None,
             )
         except services.VisitError as error:
+            db.session.rollback()
             form.form_errors.append(str(error))
         else:
+            db.session.commit()
             flash(_("%(name)s has been recorded.", name=visit.visitor_name), "success")
-            if current_user.can("visitors.view"):
-                return redirect(url_for("visitors.index"))
-            return redirect(url_for("visitors.record"))
+            if current_user.can(VIEW):
+                return redirect(url_for(f"{PLUGIN_ID}.index"))
+            return redirect(url_for(f"{PLUGIN_ID}.record"))
     return render_template("visitors/record.html", form=form)
 
 
 @bp.route("/<int:visit_id>/leave", methods=["POST"])
-@require("visitors.record")
+@require(RECORD)
 def leave(visit_id):
     visit = db.session.get(Visit, visit_id) or abort(404)
     try:
         services.record_departure(visit)
     except services.VisitError as error:
+        db.session.rollback()
         flash(str(error), "danger")
     else:
+        db.session.commit()
         flash(_("%(name)s has signed out.", name=visit.visitor_name), "success")
-    return redirect(url_for("visitors.index", day=to_local(visit.arrived_at).date().isoformat()))
+    return redirect(url_for(f"{PLUGIN_ID}.index", day=to_local(visit.arrived_at).date().isoformat()))

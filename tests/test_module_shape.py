@@ -29,7 +29,8 @@ from core import hookspecs
 from core.plugins import discover_entry_points
 from core.scaffold import new_plugin_command
 
-REAL_MODULES = ("notices", "rooms", "correspondence", "visitors")
+# Every installed module: Khet's own, the example, and any a developer installed to check theirs.
+REAL_MODULES = tuple(sorted(entry_point.name for entry_point in discover_entry_points()))
 HOOK_NAMES = {name for name in dir(hookspecs) if not name.startswith("_")
               and callable(getattr(hookspecs, name)) and hasattr(getattr(hookspecs, name), "khet_spec")}
 # Calls and keywords through which a permission code is asked for or given.
@@ -58,6 +59,10 @@ class Module:
 
     def tree(self, relative: str) -> ast.Module:
         return ast.parse((self.folder / relative).read_text(encoding="utf-8"))
+
+
+def test_khets_own_modules_and_the_example_are_among_those_checked():
+    assert {"notices", "rooms", "correspondence", "visitors"} <= set(REAL_MODULES)
 
 
 def installed(plugin_id: str) -> Module:

@@ -10,8 +10,9 @@ commands take and return, and (re-exported at the end) the commands and
 queries of each feature module. Who commits: a command that changes bookings
 (booking, series, decisions, closures, waiting list) holds core's booking
 guard locks and so owns its transaction: it checks everything it can first,
-then writes and commits (``checks._change``). Every other command flushes and
-its caller (view, CLI, demo) commits. A refusal raises RoomError (a message in
+then writes and commits (``checks._change``); the reminder job commits booking
+by booking. Every other command (rooms, feed tokens) flushes and its caller
+(view, CLI, demo) commits. A refusal raises RoomError (a message in
 the reader's language) and leaves the database as it was. No Flask request
 objects here: views pass in what they read.
 

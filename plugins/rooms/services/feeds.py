@@ -30,7 +30,7 @@ def revoke_feed_token(person, now: dt.datetime | None = None) -> int:
         token.revoked_at = _now(now)
     if live:
         audit.record("feed.revoke", MODULE, "feed_token", live[-1].id, person, "")
-    db.session.commit()
+    db.session.flush()  # the caller commits
     return len(live)
 
 
@@ -41,7 +41,7 @@ def new_feed_token(person, now: dt.datetime | None = None) -> FeedToken:
     db.session.add(token)
     db.session.flush()
     audit.record("feed.create", MODULE, "feed_token", token.id, person, "")
-    db.session.commit()
+    db.session.flush()  # the caller commits
     return token
 
 

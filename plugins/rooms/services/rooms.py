@@ -90,5 +90,5 @@ def save_room(room: Room | None, fields: RoomFields, by: Person) -> Room:
         # The guard's lock row exists from the start, so the first bookings of a new room never race to create it.
         booking.lock_resource(resource(room))
     audit.record("room.create" if created else "room.update", MODULE, "room", room.id, by, room.name)
-    db.session.commit()
+    db.session.flush()  # the caller commits
     return room

@@ -29,6 +29,7 @@ def feeds():
 @require(BOOK)
 def new_feed():
     services.new_feed_token(current_user)
+    db.session.commit()
     flash(_("New calendar links made; the old ones no longer work."), "success")
     return redirect(url_for("rooms.feeds"))
 
@@ -37,6 +38,7 @@ def new_feed():
 @require(BOOK)
 def revoke_feed():
     services.revoke_feed_token(current_user)
+    db.session.commit()
     flash(_("Your calendar links no longer work."), "success")
     return redirect(url_for("rooms.feeds"))
 

@@ -87,6 +87,7 @@ def _edit_room(room: Room | None):
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
+            db.session.commit()
             flash(_("%(name)s has been saved.", name=saved.name), "success")
             return redirect(url_for("rooms.edit_room", room_id=saved.id))
     photos = attachments.attachments_of((PLUGIN_ID, "room", room.id)) if room else []

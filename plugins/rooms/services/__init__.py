@@ -39,8 +39,8 @@ from flask_babel import lazy_gettext as _l
 
 from core import calendar
 from core.calendar import BANGKOK
-from core.calendar import bangkok_at as at  # noqa: F401  (rooms' pages and demo say services.at)
-from core.calendar import stored_day_range as day_range  # noqa: F401
+from core.calendar import bangkok_at as at  # rooms' pages and demo say services.at
+from core.calendar import stored_day_range as day_range
 from core.db import utcnow
 from core.services import notifications
 from core.services.booking import CONFIRMED, PENDING
@@ -64,7 +64,6 @@ EQUIPMENT = {
     "sound_system": _l("Sound system"),
     "whiteboard": _l("Whiteboard"),
 }
-
 
 EVENT_CANCELLED = f"{PLUGIN_ID}.booking_cancelled"
 EVENT_SLOT_FREED = f"{PLUGIN_ID}.slot_freed"

@@ -1,8 +1,12 @@
-"""`khet new-plugin ID`: write a new module as its own installable project, in the standard shape.
+"""`khet new-plugin ID`: write a new module in the canonical shape (docs/writing-a-module.md).
 
-The project works as written: a page listing records with a form to add one,
-a permission, a menu item, a model with its first migration, a template, and
-tests that pass. The files come from core/scaffold_template/templates/.
+By default a third party's installable project ``khet-<id>/`` holding the
+package ``khet_<id>/``; with ``--first-party`` the package ``plugins/<id>/`` in
+Khet's own source, with its entry point added to Khet's pyproject.toml. Inside,
+both are the same: hooks, permissions, settings, models, services, integrations,
+views, forms, cli, demo, a first migration, a template, a catalog folder and
+tests that pass. The files come from core/scaffold_template/templates/:
+``module/`` is the package, ``project/`` the files around a third party's one.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ import click
 
 TEMPLATE_FOLDER = Path(__file__).parent / "scaffold_template" / "templates"
 TEMPLATE_SUFFIX = ".tmpl"
-TOKEN = re.compile(r"__(PLUGIN_ID|PACKAGE|DISTRIBUTION|NAME_TH|NAME_EN|REVISION|CREATED)__")
+MODULE_TEMPLATES = TEMPLATE_FOLDER / "module"
+PROJECT_TEMPLATES = TEMPLATE_FOLDER / "project"
+TOKEN = re.compile(r"__(PLUGIN_ID|PACKAGE_PATH|PACKAGE|DISTRIBUTION|NAME_TH|NAME_EN|REVISION|CREATED)__")
+ENTRY_POINT_SECTION = '[project.entry-points."khet.plugins"]'
 
 # Lowercase words joined by single underscores: "rooms", "field_trips".
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
@@ -36,10 +43,17 @@ class NewModule:
     id: str
     name_th: str
     name_en: str
+    first_party: bool = False
 
     @property
     def package(self) -> str:
-        return f"khet_{self.id}"
+        """The import name: ``khet_<id>`` for a third party, ``plugins.<id>`` inside Khet."""
+        return f"plugins.{self.id}" if self.first_party else f"khet_{self.id}"
+
+    @property
+    def package_path(self) -> str:
+        """The package's folder, relative to the project (or to Khet's source)."""
+        return self.package.replace(".", "/")
 
     @property
     def distribution(self) -> str:
@@ -49,6 +63,7 @@ class NewModule:
         return {
             "PLUGIN_ID": self.id,
             "PACKAGE": self.package,
+            "PACKAGE_PATH": self.package_path,
             "DISTRIBUTION": self.distribution,
             "NAME_TH": self.name_th,
             "NAME_EN": self.name_en,
@@ -111,44 +126,89 @@ def render(text: str, tokens: dict[str, str]) -> str:
     return TOKEN.sub(lambda match: tokens[match.group(1)], text)
 
 
-def write_module(module: NewModule, parent: Path) -> tuple[Path, list[Path]]:
-    """Write the project folder ``<parent>/khet-<id>``; returns it and the files written."""
-    target = parent / module.distribution
-    if target.exists() and any(target.iterdir()):
-        raise ScaffoldError(f"{target} exists and is not empty; choose another --path")
-    tokens = module.tokens()
+def _write_tree(source_root: Path, target: Path, tokens: dict[str, str]) -> list[Path]:
     written = []
-    for source in sorted(TEMPLATE_FOLDER.rglob(f"*{TEMPLATE_SUFFIX}")):
-        relative = render(source.relative_to(TEMPLATE_FOLDER).as_posix(), tokens).removesuffix(TEMPLATE_SUFFIX)
+    for source in sorted(source_root.rglob(f"*{TEMPLATE_SUFFIX}")):
+        relative = render(source.relative_to(source_root).as_posix(), tokens).removesuffix(TEMPLATE_SUFFIX)
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(render(source.read_text(encoding="utf-8"), tokens), encoding="utf-8")
         written.append(destination)
+    return written
+
+
+def write_module(module: NewModule, parent: Path) -> tuple[Path, list[Path]]:
+    """Write the project folder ``<parent>/khet-<id>`` (the package inside it); returns it and the files written."""
+    target = parent / module.distribution
+    if target.exists() and any(target.iterdir()):
+        raise ScaffoldError(f"{target} exists and is not empty; choose another --path")
+    tokens = module.tokens()
+    written = _write_tree(PROJECT_TEMPLATES, target, tokens)
+    written += _write_tree(MODULE_TEMPLATES, target / module.package_path, tokens)
     return target, written
+
+
+def write_first_party_module(module: NewModule, khet_root: Path) -> tuple[Path, list[Path]]:
+    """Write ``<khet_root>/plugins/<id>/`` and add its entry point to Khet's pyproject.toml."""
+    pyproject = khet_root / "pyproject.toml"
+    if not pyproject.is_file() or not (khet_root / "plugins").is_dir():
+        raise ScaffoldError(f"{khet_root} is not Khet's source folder (no pyproject.toml and plugins/)")
+    text = pyproject.read_text(encoding="utf-8")
+    if ENTRY_POINT_SECTION not in text:
+        raise ScaffoldError(f"{pyproject} has no {ENTRY_POINT_SECTION} section to add the module to")
+    target = khet_root / module.package_path
+    if target.exists() and any(target.iterdir()):
+        raise ScaffoldError(f"{target} exists and is not empty")
+    written = _write_tree(MODULE_TEMPLATES, target, module.tokens())
+    pyproject.write_text(add_entry_point(text, module), encoding="utf-8")
+    return target, written
+
+
+def add_entry_point(pyproject_text: str, module: NewModule) -> str:
+    """The pyproject text with ``<id> = "plugins.<id>"`` as the last line of the khet.plugins entry points."""
+    lines = pyproject_text.split("\n")
+    start = lines.index(ENTRY_POINT_SECTION)
+    end = start + 1
+    while end < len(lines) and lines[end].strip() and not lines[end].startswith("["):
+        end += 1
+    lines.insert(end, f'{module.id} = "{module.package}"')
+    return "\n".join(lines)
 
 
 @click.command("new-plugin")
 @click.argument("plugin_id")
 @click.option(
-    "--path", "parent", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-    help="Folder in which to create the project folder khet-<id>.",
+    "--path", "parent", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Folder in which to create the project folder khet-<id> (default: here); with --first-party, Khet's "
+         "source folder (default: the one this khet runs from).",
 )
 @click.option("--name-en", default=None, help='English name (default: from the id, "Field trips").')
 @click.option("--name-th", default=None, help="Thai name, e.g. ทัศนศึกษา (default: the English name).")
-def new_plugin_command(plugin_id, parent, name_en, name_th):
-    """Start a new module: an installable project with a page, a permission, a model, a migration and tests."""
+@click.option("--first-party", is_flag=True,
+              help="Create plugins/<id>/ inside Khet's source and add its entry point to Khet's pyproject.toml.")
+def new_plugin_command(plugin_id, parent, name_en, name_th, first_party):
+    """Start a new module in the canonical shape: a page, a permission, a setting, a model, a migration and tests."""
     problem = id_problem(plugin_id)
     name_en = name_en or plugin_id.replace("_", " ").capitalize()
     name_th = name_th or name_en
     problem = problem or name_problem(name_en) or name_problem(name_th)
     if problem:
         raise ScaffoldError(problem)
-    module = NewModule(plugin_id, name_th.strip(), name_en.strip())
-    target, written = write_module(module, parent)
-    click.echo(f"Created the module {plugin_id!r} in {target} ({len(written)} files).")
-    click.echo("Next steps:")
-    click.echo(f"  {sys.executable} -m pip install -e {target}    # into Khet's virtualenv")
+    module = NewModule(plugin_id, name_th.strip(), name_en.strip(), first_party=first_party)
+    if first_party:
+        khet_root = parent or Path(__file__).resolve().parent.parent
+        target, written = write_first_party_module(module, khet_root)
+        click.echo(f"Created the module {plugin_id!r} in {target} ({len(written)} files); its entry point is in "
+                   f"{khet_root / 'pyproject.toml'}.")
+        click.echo("Next steps:")
+        click.echo("  make install                   # registers the new entry point")
+    else:
+        target, written = write_module(module, parent or Path("."))
+        click.echo(f"Created the module {plugin_id!r} in {target} ({len(written)} files).")
+        click.echo("Next steps:")
+        click.echo(f"  {sys.executable} -m pip install -e {target}    # into Khet's virtualenv")
     click.echo(f"  khet db upgrade                # creates the table {plugin_id}_item")
     click.echo(f"  khet plugins enable {plugin_id}")
-    click.echo(f"  {sys.executable} -m pytest {target / 'tests'}")
+    tests = target / "tests" if first_party else target / module.package_path / "tests"
+    click.echo(f"  {sys.executable} -m pytest {tests}")
     click.echo("Then read docs/writing-a-module.md in Khet's source.")

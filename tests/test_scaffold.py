@@ -80,10 +80,10 @@ def generated_test_results(generated, tmp_path_factory) -> dict[str, str]:
     project, _output = generated
     run([sys.executable, "-c", "from setuptools import setup; setup()", "-q", "egg_info"], project)
     add_thai_translation(project, "Field trips", "ทัศนศึกษา")
-    (project / "tests" / "test_thai.py").write_text(THAI_PAGE_TEST, encoding="utf-8")
+    (project / "khet_field_trips" / "tests" / "test_thai.py").write_text(THAI_PAGE_TEST, encoding="utf-8")
     report = tmp_path_factory.mktemp("scaffold-report") / "junit.xml"
     done = run(
-        [sys.executable, "-m", "pytest", "tests", f"--junitxml={report}"], project,
+        [sys.executable, "-m", "pytest", "khet_field_trips/tests", f"--junitxml={report}"], project,
         PYTHONPATH=os.pathsep.join([str(project), str(KHET_SOURCE)]),
     )
     outcomes = {}
@@ -99,18 +99,22 @@ def files_of(project: Path) -> set[str]:
     return {path.relative_to(project).as_posix() for path in project.rglob("*") if path.is_file()}
 
 
-def test_the_project_has_the_standard_module_shape(generated):
+MODULE_FILES = {
+    "__init__.py", "README.md", "permissions.py", "settings.py", "models.py",
+    "services/__init__.py", "services/access.py", "services/items.py", "integrations.py",
+    "views/__init__.py", "views/items.py", "forms.py", "cli.py", "demo.py",
+    "templates/field_trips/index.html", "translations/README.md",
+    "tests/__init__.py", "tests/conftest.py", "tests/test_field_trips.py",
+}
+
+
+def test_the_project_has_the_canonical_module_shape(generated):
     project, _output = generated
     files = files_of(project)
     migrations = [name for name in files if name.startswith("khet_field_trips/migrations/")]
     assert len(migrations) == 1 and migrations[0].endswith("_field_trips_tables.py")
-    assert files - set(migrations) == {
-        "pyproject.toml", "README.md", "babel.cfg",
-        "khet_field_trips/__init__.py", "khet_field_trips/models.py", "khet_field_trips/views.py",
-        "khet_field_trips/forms.py", "khet_field_trips/services.py",
-        "khet_field_trips/templates/field_trips/index.html", "khet_field_trips/translations/README.md",
-        "tests/test_field_trips.py",
-    }
+    assert files - set(migrations) == {"pyproject.toml", "README.md", "babel.cfg"} | {
+        f"khet_field_trips/{name}" for name in MODULE_FILES}
 
 
 def test_every_token_is_replaced_and_every_python_file_compiles(generated):
@@ -135,7 +139,7 @@ def test_next_steps_are_printed(generated):
 def test_the_generated_tests_pass(generated_test_results):
     own = {name: outcome for name, outcome in generated_test_results.items()
            if name not in ("_output", "test_the_page_speaks_thai_from_the_modules_own_catalog")}
-    assert len(own) == 5, generated_test_results["_output"]
+    assert len(own) == 10, generated_test_results["_output"]
     assert set(own.values()) == {"passed"}, generated_test_results["_output"]
 
 
@@ -150,6 +154,7 @@ def test_the_package_ships_its_templates_migrations_and_catalog(generated, gener
     assert "khet_field_trips/templates/field_trips/index.html" in shipped
     assert any(name.startswith("khet_field_trips/migrations/") for name in shipped)
     assert "khet_field_trips/translations/README.md" in shipped
+    assert "khet_field_trips/README.md" in shipped
 
 
 @pytest.mark.parametrize(
@@ -188,3 +193,39 @@ def test_an_existing_project_folder_is_left_alone(tmp_path):
     result = scaffold("field_trips", "--path", str(tmp_path))
     assert result.exit_code != 0 and "exists and is not empty" in result.output
     assert files_of(existing) == {"notes.txt"}
+
+
+def fake_khet_source(folder: Path) -> Path:
+    """A folder shaped like Khet's source: a pyproject.toml with the khet.plugins entry points, and plugins/."""
+    (folder / "plugins").mkdir()
+    (folder / "pyproject.toml").write_text(
+        '[project]\nname = "khet"\n\n[project.entry-points."khet.plugins"]\nnotices = "plugins.notices"\n'
+        'rooms = "plugins.rooms"\n\n[project.entry-points.pytest11]\nkhet = "core.testing"\n', encoding="utf-8")
+    return folder
+
+
+def test_first_party_writes_plugins_id_in_the_same_shape_and_adds_the_entry_point(tmp_path):
+    root = fake_khet_source(tmp_path)
+    result = scaffold("field_trips", "--first-party", "--path", str(root), "--name-th", "ทัศนศึกษา")
+    assert result.exit_code == 0, result.output
+    package = root / "plugins" / "field_trips"
+    files = files_of(package)
+    migrations = [name for name in files if name.startswith("migrations/")]
+    assert len(migrations) == 1 and files - set(migrations) == MODULE_FILES
+    assert not (root / "plugins" / "field_trips" / "pyproject.toml").exists()
+    init = (package / "__init__.py").read_text(encoding="utf-8")
+    assert "from plugins.field_trips import permissions as permission_codes" in init
+    for path in package.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not TOKEN.search(text) and "khet_field_trips" not in text, path
+        compile(text, str(path), "exec")
+    assert (root / "pyproject.toml").read_text(encoding="utf-8").split("\n")[3:7] == [
+        '[project.entry-points."khet.plugins"]', 'notices = "plugins.notices"', 'rooms = "plugins.rooms"',
+        'field_trips = "plugins.field_trips"']
+    assert "make install" in result.output
+
+
+def test_first_party_outside_khets_source_is_refused_and_nothing_is_written(tmp_path):
+    result = scaffold("field_trips", "--first-party", "--path", str(tmp_path))
+    assert result.exit_code != 0 and "is not Khet's source folder" in result.output
+    assert list(tmp_path.iterdir()) == []

@@ -1,6 +1,7 @@
 """Correspondence (งานสารบรรณ): the registers of letters received and sent, their numbers, sending to schools.
 
-Wiring only: the rules live in ``services``, the pages in ``views``. Numbers come from
+Hook implementations only: the rules live in ``services``, the pages in ``views``, search results and the
+home page's cards in ``integrations``, the codes in ``permissions``. Numbers come from
 core.services.numbers, files from core.services.attachments, the who-saw-what record from
 core.services.audit. See README.md for the rules.
 """
@@ -10,9 +11,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugin_api import MenuItem, Permission, PluginInfo, SettingsSpec
+from core.plugin_api import MenuItem, PluginInfo
 
 PLUGIN_ID = "correspondence"
+
+# Loaded here, before the ``permissions`` hook below is defined: importing the submodule later would set the
+# package's ``permissions`` attribute to it, hiding the hook. Import the codes by name: ``from
+# plugins.correspondence.permissions import READ``.
+from plugins.correspondence import permissions as permission_codes  # noqa: E402
 
 
 @hookimpl
@@ -44,12 +50,7 @@ def model_classes():
 
 @hookimpl
 def permissions():
-    return [
-        Permission("correspondence.read", _l("Read the office's and groups' registers of letters")),
-        Permission("correspondence.register", _l("Register letters and take letter numbers")),
-        Permission("correspondence.secret", _l("Keep the secret letters register")),
-        Permission("correspondence.send", _l("Send letters to schools, groups and people")),
-    ]
+    return permission_codes.declared()
 
 
 @hookimpl
@@ -75,17 +76,16 @@ def menu_items(user):
 
 @hookimpl
 def settings_form():
-    from plugins.correspondence.forms.sending import SendingSettingsForm
-    from plugins.correspondence.services.sending import SETTINGS_DEFAULTS, validate_settings
+    from plugins.correspondence.settings import settings_spec
 
-    return SettingsSpec(form_class=SendingSettingsForm, defaults=dict(SETTINGS_DEFAULTS), validate=validate_settings)
+    return settings_spec()
 
 
 @hookimpl
 def cli_commands():
-    from plugins.correspondence.services.tracking import remind_command
+    from plugins.correspondence.cli import COMMANDS
 
-    return [remind_command]  # khet correspondence remind --days 3, daily from cron
+    return COMMANDS
 
 
 @hookimpl
@@ -103,14 +103,14 @@ def attachment_access(user, attachment):
 
 @hookimpl
 def dashboard_cards(user):
-    from plugins.correspondence.services.dashboard import cards_for
+    from plugins.correspondence.integrations import dashboard_cards
 
-    return cards_for(user)
+    return dashboard_cards(user)
 
 
 @hookimpl
 def search(user, query, limit):
-    from plugins.correspondence.services.search import search_results
+    from plugins.correspondence.integrations import search_results
 
     return search_results(user, query, limit)
 

@@ -27,6 +27,7 @@ from core.models import Grant, Group, Person, School, SchoolNetwork
 from core.services.holidays import DaysOff
 from plugins.correspondence import services
 from plugins.correspondence.models import Delivery, Letter
+from plugins.correspondence.permissions import READ, REGISTER, SECRET, SEND
 from plugins.correspondence.services import LetterFields, inbox, numbering, retention, routing, sending
 # --- the words of a year of letters (shared with bench/correspondence_seed.py) ------------------
 
@@ -161,14 +162,14 @@ def _clerk_of(school: School) -> Person | None:
 
 def _grant_rights(clerk: Person, groups: list[Group], group_clerks: dict[int, Person]) -> None:
     """The central registry keeps every register and sends; each group's first officer keeps the group's registers."""
-    for permission in ("correspondence.register", "correspondence.secret", "correspondence.send"):
+    for permission in (REGISTER, SECRET, SEND):
         db.session.add(Grant(permission=permission, person_id=clerk.id))
     for group in groups:
-        db.session.add(Grant(permission="correspondence.read", group_id=group.id))
+        db.session.add(Grant(permission=READ, group_id=group.id))
         group_clerk = group_clerks.get(group.id)
         if group_clerk is not None:
-            db.session.add(Grant(permission="correspondence.register", person_id=group_clerk.id, scope_group_id=group.id))
-            db.session.add(Grant(permission="correspondence.send", person_id=group_clerk.id, scope_group_id=group.id))
+            db.session.add(Grant(permission=REGISTER, person_id=group_clerk.id, scope_group_id=group.id))
+            db.session.add(Grant(permission=SEND, person_id=group_clerk.id, scope_group_id=group.id))
     db.session.commit()
 
 

@@ -1,8 +1,9 @@
 """Notices (ประกาศ/ข่าวประชาสัมพันธ์): the office posts news every staff member and school sees.
 
-The smallest complete Khet module, and the pattern every other follows:
-``__init__`` is only wiring; rules live in ``services``; one blueprint in
-``views``; forms in ``forms``; tables prefixed ``notices_`` in ``models``.
+The smallest complete Khet module, and the pattern every other follows (docs/writing-a-module.md):
+this file holds only hook implementations; the rules live in ``services``, the pages in ``views``,
+the permission codes in ``permissions``, what other parts of Khet show of notices (search, the home
+page's card) in ``integrations``, the demo notices in ``demo``; tables prefixed ``notices_`` in ``models``.
 """
 
 from __future__ import annotations
@@ -10,9 +11,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugin_api import DashboardCard, MenuItem, Permission, PluginInfo
+from core.plugin_api import MenuItem, PluginInfo
 
 PLUGIN_ID = "notices"
+
+# Loaded here, before the ``permissions`` hook below is defined: importing the submodule later would set the
+# package's ``permissions`` attribute to it, hiding the hook. Import the codes by name: ``from
+# plugins.notices.permissions import READ``.
+from plugins.notices import permissions as permission_codes  # noqa: E402
 
 
 @hookimpl
@@ -43,43 +49,35 @@ def model_classes():
 
 @hookimpl
 def permissions():
-    return [
-        Permission("notices.read", _l("Read notices")),
-        Permission("notices.post", _l("Post, edit and withdraw notices")),
-    ]
+    return permission_codes.declared()
 
 
 @hookimpl
 def menu_items(user):
+    from plugins.notices.permissions import POST, READ
+
     return [
-        MenuItem(_l("Notices"), "notices.index", section="general", permission="notices.read", weight=90),
-        MenuItem(_l("Post a notice"), "notices.create", section="general", permission="notices.post", weight=91),
+        MenuItem(_l("Notices"), "notices.index", section="general", permission=READ, weight=90),
+        MenuItem(_l("Post a notice"), "notices.create", section="general", permission=POST, weight=91),
     ]
 
 
 @hookimpl
 def dashboard_cards(user):
-    from plugins.notices import services
+    from plugins.notices.integrations import dashboard_cards
 
-    return [
-        DashboardCard(
-            _l("Latest notices"), "notices/_card.html", {"notices": services.latest(limit=5)},
-            weight=50, permission="notices.read", link_endpoint="notices.index",
-        )
-    ]
+    return dashboard_cards(user)
 
 
 @hookimpl
 def search(user, query, limit):
-    from plugins.notices import services
+    from plugins.notices.integrations import search_results
 
-    if not user.can("notices.read"):
-        return []
-    return services.search_results(query, limit)
+    return search_results(user, query, limit)
 
 
 @hookimpl
 def demo_data(office, rng):
-    from plugins.notices import services
+    from plugins.notices.demo import create_demo_notices
 
-    services.create_demo_notices(rng)
+    create_demo_notices(rng)

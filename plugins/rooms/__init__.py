@@ -1,6 +1,7 @@
 """Meeting rooms (จองห้องประชุม): book a room, have it approved where the room asks for it, see who has it when.
 
-Wiring only: the rules live in ``services``, the pages in ``views``. Times are
+Hook implementations only: the rules live in ``services``, the pages in ``views``, what other parts of
+Khet show of rooms (search, the home page's card) in ``integrations``. Times are
 held by core's booking guard (``core.services.booking``), approvals go through
 ``core.services.approvals``, people are told through core notifications.
 """
@@ -10,9 +11,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugin_api import DashboardCard, MenuItem, Permission, PluginInfo, SettingsSpec
+from core.plugin_api import MenuItem, PluginInfo
 
 PLUGIN_ID = "rooms"
+
+# Loaded here, before the ``permissions`` hook below is defined: importing the submodule later would set the
+# package's ``permissions`` attribute to it, hiding the hook. Import the codes by name: ``from
+# plugins.rooms.permissions import BOOK``.
+from plugins.rooms import permissions as permission_codes  # noqa: E402
 
 
 @hookimpl
@@ -43,93 +49,62 @@ def model_classes():
 
 @hookimpl
 def permissions():
-    return [
-        Permission("rooms.book", _l("Book meeting rooms and see their calendars")),
-        Permission("rooms.approve", _l("Approve or refuse bookings of the rooms one is the approver of")),
-        Permission("rooms.manage", _l("Manage meeting rooms, their closures, and anyone's bookings")),
-        Permission("rooms.view_stats", _l("See and export how much the meeting rooms are used")),
-    ]
+    return permission_codes.declared()
 
 
 @hookimpl
 def menu_items(user):
     from plugins.rooms import services
+    from plugins.rooms.permissions import APPROVE, BOOK, MANAGE, VIEW_STATS
 
-    waiting = services.waiting_count(user) if user.can("rooms.approve") else 0
+    waiting = services.waiting_count(user) if user.can(APPROVE) else 0
     return [
-        MenuItem(_l("Meeting rooms"), "rooms.index", section="general", permission="rooms.book", weight=60),
-        MenuItem(_l("Book a room"), "rooms.new_booking", section="general", permission="rooms.book", weight=61),
-        MenuItem(_l("My room bookings"), "rooms.mine", section="general", permission="rooms.book", weight=62),
-        MenuItem(_l("Room bookings to approve"), "rooms.waiting", section="general", permission="rooms.approve",
+        MenuItem(_l("Meeting rooms"), "rooms.index", section="general", permission=BOOK, weight=60),
+        MenuItem(_l("Book a room"), "rooms.new_booking", section="general", permission=BOOK, weight=61),
+        MenuItem(_l("My room bookings"), "rooms.mine", section="general", permission=BOOK, weight=62),
+        MenuItem(_l("Room bookings to approve"), "rooms.waiting", section="general", permission=APPROVE,
                  weight=63, badge=waiting or None),
-        MenuItem(_l("Manage meeting rooms"), "rooms.manage", section="general", permission="rooms.manage", weight=64),
-        MenuItem(_l("Meeting room usage"), "rooms.stats", section="general", permission="rooms.view_stats", weight=65),
+        MenuItem(_l("Manage meeting rooms"), "rooms.manage", section="general", permission=MANAGE, weight=64),
+        MenuItem(_l("Meeting room usage"), "rooms.stats", section="general", permission=VIEW_STATS, weight=65),
     ]
 
 
 @hookimpl
 def dashboard_cards(user):
-    from plugins.rooms import services
+    from plugins.rooms.integrations import dashboard_cards
 
-    if not user.can("rooms.book"):
-        return []
-    return [
-        DashboardCard(
-            _l("My next meetings"), "rooms/_card.html", {"bookings": services.upcoming_of(user, limit=5)},
-            weight=60, permission="rooms.book", link_endpoint="rooms.mine",
-        )
-    ]
+    return dashboard_cards(user)
 
 
 @hookimpl
 def settings_form():
-    from plugins.rooms.forms import RoomSettingsForm
-    from plugins.rooms.services import SETTINGS_DEFAULTS, validate_settings
+    from plugins.rooms.settings import settings_spec
 
-    return SettingsSpec(form_class=RoomSettingsForm, defaults=dict(SETTINGS_DEFAULTS), validate=validate_settings)
+    return settings_spec()
 
 
 @hookimpl
 def cli_commands():
-    import click
+    from plugins.rooms.cli import COMMANDS
 
-    @click.command("remind")
-    def remind():
-        """Remind bookers of tomorrow's meetings (run it daily from cron)."""
-        from core.plugins import registry
-        from plugins.rooms import services
-
-        if not registry().is_enabled(PLUGIN_ID):
-            click.echo("the rooms module is switched off: no reminders sent")
-            return
-        click.echo(f"reminded {services.send_reminders()} booking(s)")
-
-    return [remind]
+    return COMMANDS
 
 
 @hookimpl
 def search(user, query, limit):
-    from flask import url_for
+    from plugins.rooms.integrations import search_results
 
-    from plugins.rooms import services
-
-    if not user.can("rooms.book"):
-        return []
-
-    def link_for(kind, record_id):
-        if kind == "room":
-            return url_for("rooms.room", room_id=record_id)
-        return url_for("rooms.show_booking", booking_id=record_id)
-
-    return services.search_results(query, limit, link_for)
+    return search_results(user, query, limit)
 
 
 @hookimpl
 def attachment_access(user, attachment):
     """Room photos: anyone who may see the rooms."""
+    from plugins.rooms.permissions import BOOK, MANAGE
+
     if attachment.record_type != "room":
         return None
-    return user.can("rooms.book") or user.can("rooms.manage")
+    return user.can(BOOK) or user.can(MANAGE)
 
 
 @hookimpl

@@ -13,8 +13,9 @@ from core import calendar
 from core.db import db, utcnow
 from core.models import Grant, Group, Person
 from core.services import attachments
-from plugins.rooms import services
+from plugins.rooms import PLUGIN_ID, services
 from plugins.rooms.models import FeedToken
+from plugins.rooms.permissions import APPROVE, BOOK, MANAGE, VIEW_STATS
 from plugins.rooms.services import BookingDetails, RoomError, RoomFields
 
 MEETINGS = (
@@ -39,13 +40,13 @@ def create_demo_rooms(rng) -> None:
     if admin is None or head is None:
         return
     for group in groups.values():
-        _grant("rooms.book", group_id=group.id)
-    _grant("rooms.approve", person_id=head.id)
+        _grant(BOOK, group_id=group.id)
+    _grant(APPROVE, person_id=head.id)
     for username in ("director", "admin_head"):
         for person in _people(username):
-            _grant("rooms.view_stats", person_id=person.id)
+            _grant(VIEW_STATS, person_id=person.id)
     if officer is not None:
-        _grant("rooms.manage", person_id=officer.id)
+        _grant(MANAGE, person_id=officer.id)
     db.session.commit()
 
     rooms = [
@@ -112,7 +113,7 @@ def create_demo_rooms(rng) -> None:
     services.block_room(rooms[2], services.at(closed_from, dt.time(8, 0)), services.at(closed_from + dt.timedelta(days=1), dt.time(18, 0)),
                         "ปิดปรับปรุงเครื่องปรับอากาศ", admin, cancel_bookings=True)
     for room, colour in zip(rooms[:2], ((31, 78, 140), (25, 135, 84))):
-        attachments.save_uploads([(f"{room.name}.png", io.BytesIO(_png(64, 40, colour)))], ("rooms", "room", room.id), admin,
+        attachments.save_uploads([(f"{room.name}.png", io.BytesIO(_png(64, 40, colour)))], (PLUGIN_ID, "room", room.id), admin,
                                  policy=_photo_policy())
     services.new_feed_token(admin)
     db.session.add(FeedToken(person_id=head.id, token="demo-revoked-feed-token", revoked_at=now))

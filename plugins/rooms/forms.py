@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
-    BooleanField, Form, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField,
+    BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -94,11 +94,3 @@ class FindForm(FlaskForm):
     end = TimeField(_l("To"), validators=[InputRequired()], render_kw=QUARTER_HOUR)
     capacity = IntegerField(_l("Seats at least"), validators=[Optional(), NumberRange(min=1, max=5000)])
     equipment = SelectMultipleField(_l("With"), choices=equipment_choices, validators=[Optional()])
-
-
-class RoomSettingsForm(Form):
-    max_days_ahead = IntegerField(_l("Bookable up to (days ahead)"), validators=[InputRequired(), NumberRange(1, 730)])
-    max_duration_hours = IntegerField(_l("Longest booking (hours)"), validators=[InputRequired(), NumberRange(1, 24)])
-    max_open_bookings = IntegerField(_l("Most open bookings per person"), validators=[InputRequired(), NumberRange(1, 500)])
-    approval_escalation_hours = IntegerField(
-        _l("Remind the approver after (working hours)"), validators=[InputRequired(), NumberRange(1, 720)])

@@ -1,13 +1,25 @@
-"""What rooms offers core through hooks: its approval kinds, notification events and the reminder job.
-The hook implementations in ``__init__.py`` return these; nothing here runs at import time."""
+"""What meeting rooms give the rest of Khet through core's hooks: approval kinds, notification events, the
+reminder job, results for the global search box and the home page's card.
+
+The hook implementations in ``__init__`` call these; the rules they use live in ``services``. Nothing here
+runs at import time.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from core.plugin_api import ApprovalKind, NotificationEvent, ScheduledJob
+from core.db import db
+from core.plugin_api import ApprovalKind, DashboardCard, NotificationEvent, ScheduledJob, SearchResult
+from core.services.booking import Reservation
+from plugins.rooms.models import Booking, Room
+from plugins.rooms.permissions import BOOK
+from plugins.rooms.services import OPEN_STATUSES, all_rooms, local, upcoming_of
+from plugins.rooms.services.checks import _summary
 
 
 def approval_kinds() -> list[ApprovalKind]:
@@ -48,3 +60,37 @@ def scheduled_jobs() -> list[ScheduledJob]:
     # reminded, and send_reminders marks each booking reminded, so running it again sends nothing twice.
     return [ScheduledJob("rooms.remind", _l("Remind bookers of tomorrow's meetings"), _remind,
                          every=dt.timedelta(hours=1))]
+
+
+def search_results(user, query: str, limit: int) -> list[SearchResult]:
+    """Rooms by name and bookings by title, for someone who may see the rooms' calendars."""
+    if not user.can(BOOK):
+        return []
+    rooms = db.session.scalars(
+        all_rooms().where(Room.name.icontains(query, autoescape=True)).limit(limit)
+    ).all()
+    results = [SearchResult(title=room.name, url=url_for("rooms.room", room_id=room.id), summary=room.place)
+               for room in rooms]
+    found = db.session.scalars(
+        select(Booking).join(Booking.reservation)
+        .where(Reservation.status.in_(OPEN_STATUSES), Booking.title.icontains(query, autoescape=True))
+        .order_by(Reservation.starts_at.desc()).limit(max(0, limit - len(results)))
+    ).unique().all()
+    results += [
+        SearchResult(title=b.title, url=url_for("rooms.show_booking", booking_id=b.id), when=b.starts_at,
+                     summary=_summary(b.room, local(b.starts_at), local(b.ends_at)))
+        for b in found
+    ]
+    return results[:limit]
+
+
+def dashboard_cards(user) -> list[DashboardCard]:
+    """The booker's next meetings."""
+    if not user.can(BOOK):
+        return []
+    return [
+        DashboardCard(
+            _l("My next meetings"), "rooms/_card.html", {"bookings": upcoming_of(user, limit=5)},
+            weight=60, permission=BOOK, link_endpoint="rooms.mine",
+        )
+    ]

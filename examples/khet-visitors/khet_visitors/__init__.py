@@ -1,8 +1,11 @@
 """Visitors (ทะเบียนผู้มาติดต่อราชการ): the front desk logs who came to the office, to see whom, and when they left.
 
 A third-party Khet module, packaged on its own (``khet-visitors``) and found
-through the ``khet.plugins`` entry point. It has the shape of every Khet
-module: this file is only the wiring; the rules live in ``services``.
+through the ``khet.plugins`` entry point. It has the canonical shape of every
+Khet module (docs/writing-a-module.md): this file holds only hook
+implementations and PLUGIN_ID; the rules live in ``services``, the pages in
+``views``, the codes in ``permissions``, what the rest of Khet shows of the log
+in ``integrations``.
 """
 
 from __future__ import annotations
@@ -10,10 +13,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugin_api import DashboardCard, MenuItem, Permission, PluginInfo
+from core.plugin_api import MenuItem, PluginInfo
 
 PLUGIN_ID = "visitors"
-__version__ = "1.0.0"
+
+# Loaded here, before the ``permissions`` hook below is defined: importing the submodule later would set the
+# package's ``permissions`` attribute to it, hiding the hook. Import the codes by name: ``from
+# khet_visitors.permissions import VIEW``.
+from khet_visitors import permissions as permission_codes  # noqa: E402
 
 
 @hookimpl
@@ -22,7 +29,7 @@ def plugin_info():
         id=PLUGIN_ID,
         name_th="ทะเบียนผู้มาติดต่อราชการ",
         name_en="Visitor log",
-        version=__version__,
+        version="1.0.0",
         core_api="1.0",
         description=_l("The front desk records visitors to the office: who, from where, to see whom, in and out."),
     )
@@ -44,39 +51,31 @@ def model_classes():
 
 @hookimpl
 def permissions():
-    return [
-        Permission("visitors.view", _l("See the visitor log")),
-        Permission("visitors.record", _l("Record visitors arriving and leaving")),
-    ]
+    return permission_codes.declared()
 
 
 @hookimpl
 def menu_items(user):
+    from khet_visitors.permissions import RECORD, VIEW
+
     return [
-        MenuItem(_l("Visitor log"), "visitors.index", section="general", permission="visitors.view", weight=150),
-        MenuItem(_l("Record a visitor"), "visitors.record", section="general", permission="visitors.record", weight=151),
+        MenuItem(_l("Visitor log"), f"{PLUGIN_ID}.index", section="general", permission=VIEW, weight=150),
+        MenuItem(_l("Record a visitor"), f"{PLUGIN_ID}.record", section="general", permission=RECORD, weight=151),
     ]
 
 
 @hookimpl
 def dashboard_cards(user):
-    from khet_visitors import services
+    from khet_visitors.integrations import dashboard_cards
 
-    return [
-        DashboardCard(
-            _l("Visitors today"), "visitors/_card.html", {"today": services.today_counts()},
-            weight=120, permission="visitors.view", link_endpoint="visitors.index",
-        )
-    ]
+    return dashboard_cards(user)
 
 
 @hookimpl
 def search(user, query, limit):
-    from khet_visitors import services
+    from khet_visitors.integrations import search_results
 
-    if not user.can("visitors.view"):
-        return []
-    return services.search_results(query, limit)
+    return search_results(user, query, limit)
 
 
 @hookimpl
@@ -84,34 +83,20 @@ def template_slot(slot, context):
     """On the home page, tell the person being visited who is waiting for them."""
     if slot != "home_top":
         return None
-    from flask import render_template
+    from khet_visitors.integrations import waiting_on_home_page
 
-    from khet_visitors import services
-
-    waiting = services.waiting_for(context["user"])
-    return render_template("visitors/_waiting.html", visits=waiting) if waiting else None
+    return waiting_on_home_page(context["user"])
 
 
 @hookimpl
 def cli_commands():
-    import click
+    from khet_visitors.cli import COMMANDS
 
-    from core.db import write_transaction
-
-    @click.command("sign-out-all")
-    def sign_out_all():
-        """Sign out every visitor still in the office (run it when the office closes)."""
-        from khet_visitors import services
-
-        with write_transaction():
-            count = services.sign_out_everyone()
-        click.echo(f"signed out {count} visitor(s)")
-
-    return [sign_out_all]
+    return COMMANDS
 
 
 @hookimpl
 def demo_data(office, rng):
-    from khet_visitors import services
+    from khet_visitors.demo import create_demo_visits
 
-    services.create_demo_visits(rng)
+    create_demo_visits(rng)

@@ -7,14 +7,12 @@ The buttons of the send and compose forms are named ``action``: "preview" shows 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from core.fields import PeopleField, PersonField, ThaiDateField
 from core.forms import WithinKhetYears
-from core.services.attachments import KINDS as FILE_KINDS
 from plugins.correspondence.forms import _choices, retention_field
 from plugins.correspondence.services import DOC_TYPES, SECRECIES, URGENCIES
 
@@ -68,14 +66,3 @@ class ComposeForm(RecipientsForm):
     remarks = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
     retention = retention_field()
     attachments = FieldList(FormField(AttachmentRow))
-
-
-class SendingSettingsForm(Form):
-    """The office's rules for letters' files (Administration → Module settings → Correspondence)."""
-
-    attachments_max_count = IntegerField(_l("Most files on one letter"),
-                                         validators=[InputRequired(), NumberRange(min=10, max=100)])
-    attachments_max_mb = IntegerField(_l("Largest file (MB)"), validators=[InputRequired(), NumberRange(min=1, max=500)])
-    attachments_types = SelectMultipleField(
-        _l("Types of file a letter may carry"), validators=[DataRequired()],
-        choices=lambda: [SelectChoice(name, name) for name in sorted(FILE_KINDS)])

@@ -1,5 +1,5 @@
-"""Dashboard cards of correspondence: what waits for me, urgent letters not received, schools behind on
-yesterday's letters.
+"""What the home page cards of correspondence count (integrations.py builds the cards): what waits for me,
+urgent letters not received, schools behind on yesterday's letters.
 
 Every count is filtered in SQL by the same rules as the pages it links to: the inbox's recipient rule for
 what was sent to me, the sender's registers (``tracking.sender_registers``) for what my place sent.
@@ -10,46 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.calendar import stored_day_range, to_local
 from core.db import db, utcnow
 from core.models import School
-from core.plugin_api import DashboardCard
 from plugins.correspondence.models import Assignment, Delivery, Letter
-from plugins.correspondence.services import SECRECIES, URGENCIES, secret_filter
+from plugins.correspondence.services import secret_filter
 from plugins.correspondence.services.inbox import InboxFilter, inbox_of
 from plugins.correspondence.services.tracking import FOLLOW_UP_WINDOW, _letters_sent_by, is_sender
 
 SHOWN = 5  # items listed on a card; the rest are counted
-
-
-def cards_for(user, now: dt.datetime | None = None) -> list[DashboardCard]:
-    """The DashboardCards this person sees on the home page."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    now = now or utcnow()
-    sender = is_sender(user)
-    cards = [DashboardCard(_l("Letters waiting for me"), "correspondence/cards/waiting.html",
-                           _context(waiting=waiting_for(user)), weight=15, link_endpoint="correspondence.inbox")]
-    urgent = urgent_not_received(user, now=now, as_sender=sender)
-    if urgent.any:
-        cards.append(DashboardCard(_l("Urgent letters not received"), "correspondence/cards/urgent.html",
-                                   _context(urgent=urgent), weight=10,
-                                   link_endpoint="correspondence.follow_up" if urgent.sent else "correspondence.inbox"))
-    if sender:
-        cards.append(DashboardCard(_l("Schools that have not received yesterday's letters"),
-                                   "correspondence/cards/yesterday.html",
-                                   _context(behind=schools_behind_yesterday(user, now=now)), weight=16,
-                                   link_endpoint="correspondence.follow_up"))
-    return cards
-
-
-def _context(**values) -> dict:
-    """A card renders on the home page, outside the module's pages: it brings what the module's badges read."""
-    return {"urgencies": URGENCIES, "secrecies": SECRECIES, **values}
 
 
 # --- letters waiting for me ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from core.models import Group, Office, School
 from core.permissions import permission_scope
 from core.services import audit, numbers
 from plugins.correspondence.models import LetterCode, Register
+from plugins.correspondence.permissions import REGISTER
 from plugins.correspondence.services import (
     KINDS,
     MODULE,
@@ -144,7 +145,7 @@ def may_set_letter_code(person, scope: str) -> bool:
         place = place_of_scope(scope)
     except CorrespondenceError:
         return False
-    return permission_scope(person, "correspondence.register").everywhere or may_register_in(person, "outgoing", place)
+    return permission_scope(person, REGISTER).everywhere or may_register_in(person, "outgoing", place)
 
 
 def _office_code() -> str:
@@ -154,7 +155,7 @@ def _office_code() -> str:
 
 def coded_places(person, search: str = "") -> list[CodedPlace]:
     """The groups and schools whose letter code this person may set, with their codes; ``search`` narrows by name."""
-    where = permission_scope(person, "correspondence.register")
+    where = permission_scope(person, REGISTER)
     groups = select(Group).where(Group.active.is_(True)).order_by(Group.sort_order, Group.name)
     schools = select(School).where(School.active.is_(True)).order_by(School.name)
     if not where.everywhere:

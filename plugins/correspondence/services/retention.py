@@ -34,6 +34,7 @@ from core.db import db, utcnow
 from core.permissions import permission_scope
 from core.services import attachments, audit
 from plugins.correspondence.models import DestructionItem, DestructionList, Letter, Register
+from plugins.correspondence.permissions import REGISTER, SECRET
 from plugins.correspondence.services import (
     KINDS, MODULE, CorrespondenceError, may_register, may_register_in, place_of_scope, places_of, printed_number,
     school_ids_clerked_by, secret_filter)
@@ -123,8 +124,8 @@ def keeps_any_register(person) -> bool:
     """Whether the person keeps some register anywhere (for the menu; the pages check the place)."""
     if not getattr(person, "is_authenticated", False):
         return False
-    return (permission_scope(person, "correspondence.register").anywhere
-            or permission_scope(person, "correspondence.secret").anywhere or bool(school_ids_clerked_by(person)))
+    return (permission_scope(person, REGISTER).anywhere
+            or permission_scope(person, SECRET).anywhere or bool(school_ids_clerked_by(person)))
 
 
 def kinds_kept_by(person, scope: str) -> list[str]:

@@ -26,6 +26,7 @@ from core.db import db, utcnow
 from core.models import Group, GroupMembership, Person, SchoolMembership
 from core.services import audit, notifications
 from plugins.correspondence.models import Assignment, Letter, Route, SecretReader
+from plugins.correspondence.permissions import REGISTER
 from plugins.correspondence.services import (MODULE, CorrespondenceError, is_on_route, may_read, may_register,
                                              printed_number, secret_filter)
 
@@ -126,11 +127,11 @@ def position_of(letter: Letter, routes: list[Route] | None = None) -> Position:
 def is_group_clerk(person, group: Group | None) -> bool:
     """A group's letters are kept by its members who hold the register permission for the group."""
     return group is not None and any(m.group_id == group.id for m in person.group_memberships) and person.can(
-        "correspondence.register", group)
+        REGISTER, group)
 
 
 def clerks_of(group: Group) -> list[Person]:
-    return [m.person for m in group.memberships if m.person.active and m.person.can("correspondence.register", group)]
+    return [m.person for m in group.memberships if m.person.active and m.person.can(REGISTER, group)]
 
 
 def assignable_people(letter: Letter, position: Position | None = None) -> list[Person]:

@@ -21,7 +21,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, and_, column, exists, false, func, literal_column, or_, select, table, text, true
 from sqlalchemy.orm import joinedload
@@ -29,11 +28,10 @@ from sqlalchemy.orm import joinedload
 from core.calendar import stored_day_range
 from core.db import db, per_request
 from core.models import Office
-from core.plugin_api import SearchResult
 from core.services import numbers
 from plugins.correspondence.models import Delivery, Letter, LetterCode, Register
 from plugins.correspondence.services import (KINDS, URGENCIES, CorrespondenceError, _delivered_to, _school_ids_of,
-                                             may_list, printed_number, secret_filter)
+                                             may_list, secret_filter)
 
 SEARCHED_COLUMNS = ("subject", "sender_ref", "from_text", "to_text", "remarks", "action")
 # The PostgreSQL index is on exactly this expression (migration 467afabf688c); change both or neither.
@@ -118,21 +116,6 @@ def search_page(person, query: str, filters: SearchFilters | None = None, page: 
     statement = search_letters(person, query, filters).limit(per_page + 1).offset((page - 1) * per_page)
     rows = list(db.session.scalars(statement))
     return SearchPage(items=rows[:per_page], page=page, per_page=per_page, has_next=len(rows) > per_page)
-
-
-def search_results(user, query: str, limit: int) -> list[SearchResult]:
-    """SearchResults of the letters this person may open that match the query, for the global search box."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    try:
-        letters = db.session.scalars(search_letters(user, query).limit(limit))
-    except CorrespondenceError:
-        return []
-    return [SearchResult(title=f"{printed_number(letter)} {letter.subject}",
-                         url=url_for("correspondence.show", letter_id=letter.id),
-                         summary=" → ".join(part for part in (letter.from_text, letter.to_text) if part),
-                         when=letter.registered_at)
-            for letter in letters]
 
 
 # --- who may see what ----------------------------------------------------------------

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
@@ -24,26 +23,22 @@ from core.models.org import school_list_members
 from core.org_services import visible_school_lists
 from core.permissions import has_permission, permission_scope
 from core.services import attachments, audit, notifications
-from core.services.attachments import DEFAULT_ALLOWED, UploadPolicy
+from core.services.attachments import UploadPolicy
 from plugins.correspondence.models import Delivery, Letter, RecipientList, SecretReader
+from plugins.correspondence.permissions import REGISTER, SEND
 from plugins.correspondence.services import (MODULE, SENDABLE_KINDS, URGENCIES, CorrespondenceError, LetterFields,
                                              number_on_letter, may_register,
                                              may_register_in, people_by_ids, register_for,
                                              register_letter, school_ids_clerked_by)
+from plugins.correspondence.settings import SETTINGS_DEFAULTS
 
-# --- what a letter may carry: the office's setting, these defaults until an admin changes them --------------
+# --- what a letter may carry: the office's setting (settings.py), its defaults until an admin changes them -----
 
-SETTINGS_DEFAULTS = {
-    "attachments_max_count": 10,
-    "attachments_max_mb": 20,
-    "attachments_types": sorted(DEFAULT_ALLOWED),  # doc, docx, gif, jpg, pdf, png, rar, xls, xlsx, zip
-}
 LETTER_POLICY = UploadPolicy(max_count=SETTINGS_DEFAULTS["attachments_max_count"],
                              max_bytes=SETTINGS_DEFAULTS["attachments_max_mb"] * attachments.MiB,
                              allowed=frozenset(SETTINGS_DEFAULTS["attachments_types"]))
 # A secret letter's files: every download, and every refused attempt, goes to the audit log.
 SECRET_POLICY = dataclasses.replace(LETTER_POLICY, audit_downloads=True)
-FEWEST_FILES_ALLOWED = 10  # the issue asks that a letter may carry at least ten files
 
 EVENT_LETTER_SENT = "correspondence.letter_sent"
 
@@ -51,24 +46,6 @@ EVENT_LETTER_SENT = "correspondence.letter_sent"
 def upload_policy(secret: bool) -> UploadPolicy:
     """The files a letter may carry, as the office admin set them in the module's settings."""
     return (SECRET_POLICY if secret else LETTER_POLICY).with_office_settings(MODULE)
-
-
-def validate_settings(values: dict) -> list[str]:
-    """The admin's settings page: at least ten files, a known type, and a whole letter the server can receive."""
-    problems = []
-    count, size = int(values.get("attachments_max_count") or 0), int(values.get("attachments_max_mb") or 0)
-    if count < FEWEST_FILES_ALLOWED:
-        problems.append(str(_l("A letter must be able to carry at least %(count)s files.", count=FEWEST_FILES_ALLOWED)))
-    if size < 1:
-        problems.append(str(_l("Each file must be allowed at least 1 MB.")))
-    if not values.get("attachments_types"):
-        problems.append(str(_l("Choose at least one type of file.")))
-    server_limit_mb = current_app.config.get("MAX_CONTENT_LENGTH", 0) // attachments.MiB
-    if server_limit_mb and count * size > server_limit_mb:
-        problems.append(str(_l("%(count)s files of %(size)s MB are more than the server accepts in one letter "
-                               "(%(limit)s MB); lower one of them, or have whoever runs the server raise MAX_CONTENT_LENGTH.",
-                               count=count, size=size, limit=server_limit_mb)))
-    return problems
 
 
 # --- who receives a letter ------------------------------------------------------------------------------------
@@ -197,7 +174,7 @@ def may_compose(person, kind: str, place: dict) -> bool:
 def _sends_for(person, group: Group | None, school: School | None) -> bool:
     if school is not None and school.id in school_ids_clerked_by(person):
         return True
-    where = permission_scope(person, "correspondence.send")
+    where = permission_scope(person, SEND)
     if where.everywhere:
         return True
     if school is not None:
@@ -335,7 +312,7 @@ def people_to_tell(deliveries: list[Delivery]) -> list[Person]:
                    Person.active.is_(True))).all()
     for group in (db.session.scalars(select(Group).where(Group.id.in_(group_ids))) if group_ids else ()):
         people += [m.person for m in group.memberships
-                   if m.person.active and has_permission(m.person, "correspondence.register", group)]
+                   if m.person.active and has_permission(m.person, REGISTER, group)]
     return people
 
 

@@ -13,8 +13,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-import click
-from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -24,6 +22,7 @@ from core.models import Group, GroupMembership, Person, School, SchoolMembership
 from core.permissions import permission_scope
 from core.services import audit, notifications
 from plugins.correspondence.models import Delivery, Letter, Register
+from plugins.correspondence.permissions import REGISTER, SECRET
 from plugins.correspondence.services import (MODULE, SENDABLE_KINDS, CorrespondenceError, may_read, may_register,
                                              number_on_letter, school_ids_clerked_by, secret_filter)
 from plugins.correspondence.services.inbox import sender_name
@@ -55,8 +54,8 @@ def sender_registers(person):
     school's clerk for the school's registers.
     """
     conditions = []
-    for kinds, code in ((tuple(k for k in SENDABLE_KINDS if k != "secret"), "correspondence.register"),
-                        (("secret",), "correspondence.secret")):
+    for kinds, code in ((tuple(k for k in SENDABLE_KINDS if k != "secret"), REGISTER),
+                        (("secret",), SECRET)):
         where = permission_scope(person, code)
         schools = school_ids_clerked_by(person) | set(where.school_ids)
         places = []
@@ -264,7 +263,7 @@ def _people_receiving_for(deliveries: list[Delivery]) -> dict[int, list[Person]]
         for group_id, person in db.session.execute(
                 select(GroupMembership.group_id, Person).join(Person, Person.id == GroupMembership.person_id)
                 .where(GroupMembership.group_id.in_(group_ids), Person.active.is_(True))):
-            where = permission_scope(person, "correspondence.register")
+            where = permission_scope(person, REGISTER)
             if where.everywhere or group_id in where.group_ids:
                 keepers[group_id].append(person)
     people = {}
@@ -347,22 +346,3 @@ def _first_laggard_names(letter_ids: list[int], cutoff: dt.datetime) -> dict[int
             selectinload(Delivery.school), selectinload(Delivery.group), selectinload(Delivery.person))):
         names[delivery.letter_id].append(recipient_name(delivery))
     return names
-
-
-# --- cron -----------------------------------------------------------------------------
-
-
-@click.command("remind")
-@click.option("--days", default=DEFAULT_DAYS, show_default=True, type=click.IntRange(1, MAX_DAYS),
-              help="Remind recipients that have not received a letter this many days after it was sent.")
-@with_appcontext
-def remind_command(days: int) -> None:
-    """Remind the recipients who have not received their letters (run it daily from cron); once a day at most."""
-    from core.plugins import registry
-
-    if not registry().is_enabled(MODULE):
-        click.echo("the correspondence module is switched off: no reminders sent")
-        return
-    result = remind_all_overdue(days)
-    click.echo(f"reminded {result.reminded} recipient(s); {result.recently} reminded in the last 24 hours; "
-               f"{result.nobody} with nobody to remind")

@@ -23,7 +23,8 @@ from core.settings import save_settings
 from core.storage import get_storage
 from core.testing import BrowserSession
 from plugins.correspondence import services
-from plugins.correspondence.forms.sending import SendingSettingsForm
+from plugins.correspondence import settings
+from plugins.correspondence.settings import SendingSettingsForm
 from plugins.correspondence.models import Delivery, Letter, RecipientList, SecretReader
 from plugins.correspondence.services import sending
 from plugins.correspondence.services.sending import Recipients
@@ -261,14 +262,14 @@ def test_the_office_setting_decides_which_types_and_how_large(office, sender, th
 
 
 def test_the_settings_form_names_the_keys_the_policy_reads_and_refuses_fewer_than_ten_files(app):
-    assert set(SendingSettingsForm().data) == set(sending.SETTINGS_DEFAULTS)
-    assert sending.validate_settings(dict(sending.SETTINGS_DEFAULTS)) == []
+    assert set(SendingSettingsForm().data) == set(settings.SETTINGS_DEFAULTS)
+    assert settings.validate_settings(dict(settings.SETTINGS_DEFAULTS)) == []
     assert sending.LETTER_POLICY.max_count == 10 and sending.LETTER_POLICY.max_bytes == 20 * 1024 * 1024
     assert sending.LETTER_POLICY.allowed == {"doc", "docx", "xls", "xlsx", "pdf", "jpg", "png", "gif", "zip", "rar"}
     with app.test_request_context():
-        assert sending.validate_settings({**sending.SETTINGS_DEFAULTS, "attachments_max_count": 5}) == [
+        assert settings.validate_settings({**settings.SETTINGS_DEFAULTS, "attachments_max_count": 5}) == [
             "A letter must be able to carry at least 10 files."]
-        too_much = sending.validate_settings({**sending.SETTINGS_DEFAULTS, "attachments_max_count": 50})
+        too_much = settings.validate_settings({**settings.SETTINGS_DEFAULTS, "attachments_max_count": 50})
         assert len(too_much) == 1 and "more than the server accepts" in too_much[0]
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from core.db import db, utcnow
 from plugins.correspondence import services
 from plugins.correspondence.models import Assignment, Delivery
-from plugins.correspondence.services import dashboard, inbox, sending
+from plugins.correspondence.integrations import dashboard_cards
+from plugins.correspondence.services import inbox, sending
 from plugins.correspondence.services.sending import Recipients
 
 pytestmark = pytest.mark.khet_plugins("correspondence")
@@ -43,7 +44,7 @@ def send(office, grant, letter_fields):
 
 
 def _card(person, title, now=NOW):
-    found = [card for card in dashboard.cards_for(person, now=now) if str(card.title) == title]
+    found = [card for card in dashboard_cards(person, now=now) if str(card.title) == title]
     return found[0] if found else None
 
 

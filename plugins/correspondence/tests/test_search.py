@@ -12,7 +12,8 @@ from core.db import db
 from plugins.correspondence import services
 from plugins.correspondence.models import Delivery
 from plugins.correspondence.services import CorrespondenceError, inbox, sending
-from plugins.correspondence.services.search import SearchFilters, search_page, search_results
+from plugins.correspondence.integrations import search_results
+from plugins.correspondence.services.search import SearchFilters, search_page
 from plugins.correspondence.services.sending import Recipients
 
 pytestmark = pytest.mark.khet_plugins("correspondence")

@@ -12,6 +12,7 @@ from core.db import db, utcnow
 from core.models import Person, School, SchoolMembership
 from core.services.notifications import Notification
 from plugins.correspondence import services
+from plugins.correspondence.cli import remind_command
 from plugins.correspondence.models import Delivery
 from plugins.correspondence.services import inbox, sending, tracking
 from plugins.correspondence.services.sending import Recipients
@@ -250,19 +251,19 @@ def test_cron_reminds_laggards_older_than_n_days_once_a_day(office, schools, cir
     inbox.receive(late_deliveries[0], _clerk_of(schools[0]))
     runner = app.test_cli_runner()
 
-    first = runner.invoke(tracking.remind_command, ["--days", "3"])
+    first = runner.invoke(remind_command, ["--days", "3"])
     assert first.exit_code == 0, first.output
     assert "reminded 3 recipient(s)" in first.output
     assert _reminded_people() == sorted(_clerk_of(s).id for s in schools[1:4])
 
-    second = runner.invoke(tracking.remind_command, ["--days", "3"])
+    second = runner.invoke(remind_command, ["--days", "3"])
     assert "reminded 0 recipient(s); 3 reminded in the last 24 hours" in second.output
     assert len(_reminded_people()) == 3
 
     db.session.execute(update(Delivery).where(Delivery.reminded_at.is_not(None))
                        .values(reminded_at=utcnow() - dt.timedelta(hours=25)))
     db.session.commit()
-    third = runner.invoke(tracking.remind_command, ["--days", "3"])
+    third = runner.invoke(remind_command, ["--days", "3"])
     assert "reminded 3 recipient(s)" in third.output
     assert len(_reminded_people()) == 6
     counts = db.session.scalars(select(Delivery.reminder_count).where(Delivery.letter_id == late.id))
@@ -271,5 +272,5 @@ def test_cron_reminds_laggards_older_than_n_days_once_a_day(office, schools, cir
 
 
 def test_cron_refuses_a_nonsense_number_of_days(app):
-    result = app.test_cli_runner().invoke(tracking.remind_command, ["--days", "0"])
+    result = app.test_cli_runner().invoke(remind_command, ["--days", "0"])
     assert result.exit_code != 0 and "--days" in result.output

@@ -19,11 +19,12 @@ from core.web import attach_from_form, paginate
 from plugins.correspondence import services
 from plugins.correspondence.forms import (CancelForm, CorrectionForm, FilesForm, ForwardForm, LetterForm,
                                          retention_years_of)
+from plugins.correspondence import PLUGIN_ID
 from plugins.correspondence.models import Letter, Register
 from plugins.correspondence.services import DOC_TYPES, KINDS, SECRECIES, URGENCIES, CorrespondenceError
 from plugins.correspondence.services import sending as sending_rules
 
-bp = Blueprint("correspondence", __name__, template_folder=Path(__file__).parent.parent / "templates")
+bp = Blueprint(PLUGIN_ID, __name__, template_folder=Path(__file__).parent.parent / "templates")
 
 
 @bp.context_processor
@@ -133,7 +134,7 @@ def new_letter(kind, scope):
             letter = services.register_letter(target, _fields_from(form), current_user, commit=False,
                                               readers=services.people_by_ids(form.readers.data or []),
                                               remote_addr=request.remote_addr)
-            attachments.save_uploads(form.files.data, ("correspondence", "letter", letter.id), current_user,
+            attachments.save_uploads(form.files.data, (PLUGIN_ID, "letter", letter.id), current_user,
                                      policy=_policy(letter))
             saved.message = _("Registered as number %(number)s.", number=services.printed_number(letter))
         if saved:
@@ -147,7 +148,7 @@ def new_letter(kind, scope):
 def show(letter_id):
     letter = _readable_letter(letter_id)
     return render_template("correspondence/letter.html", letter=letter,
-                           files=attachments.attachments_of(("correspondence", "letter", letter.id)),
+                           files=attachments.attachments_of((PLUGIN_ID, "letter", letter.id)),
                            corrections=services.corrections_of(letter),
                            may_register=services.may_register(current_user, letter.register),
                            may_send=sending_rules.may_send(current_user, letter),
@@ -196,7 +197,7 @@ def add_files(letter_id):
     letter = _kept_letter(letter_id)
     form = FilesForm()
     if form.validate_on_submit():
-        attach_from_form(form.files.data, ("correspondence", "letter", letter.id), current_user, _policy(letter),
+        attach_from_form(form.files.data, (PLUGIN_ID, "letter", letter.id), current_user, _policy(letter),
                          _("The files have been attached."))
     return redirect(url_for("correspondence.show", letter_id=letter.id))
 

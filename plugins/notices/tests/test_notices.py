@@ -1,5 +1,6 @@
 """Posting, reading, withdrawing and finding notices."""
 
+import pytest
 from sqlalchemy import select
 
 from core.db import db
@@ -76,3 +77,25 @@ def test_people_without_the_read_permission_find_nothing(client, login_as, make_
     login_as(make_person())
     assert f"/notices/{notice.id}" not in client.get("/search?q=ประกาศภายใน").get_data(as_text=True)
     assert client.get("/notices/").status_code == 403
+
+
+def test_search_takes_percent_and_underscore_as_typed_not_as_wildcards(client, login_as, reader, make_notice):
+    with_percent = make_notice("ผลสอบผ่าน 100% ทุกโรงเรียน")
+    without = make_notice("ประกาศรับสมัครครู report 2570")  # what the wildcards would match
+    with_underscore = make_notice("ไฟล์ report_2570.xlsx")
+    login_as(reader)
+    page = client.get("/search?q=0%25").get_data(as_text=True)  # q=0%
+    assert f"/notices/{with_percent.id}" in page and f"/notices/{without.id}" not in page
+    page = client.get("/search?q=t_2").get_data(as_text=True)
+    assert f"/notices/{with_underscore.id}" in page and f"/notices/{without.id}" not in page
+
+
+def test_the_service_refuses_a_blank_title_and_leaves_committing_to_the_caller(app, poster):
+    from plugins.notices import services
+    from plugins.notices.services import NoticeError
+
+    with pytest.raises(NoticeError):
+        services.post("   ", "x", poster)
+    notice = services.post("ประกาศ", "", poster)
+    db.session.rollback()  # the service flushed only: the caller decides
+    assert db.session.get(Notice, notice.id) is None

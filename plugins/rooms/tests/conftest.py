@@ -38,6 +38,7 @@ def people(make_group, make_person, grant):
 def make_room(app, people):
     """``make_room(name=..., needs_approval=True, ...)``: a room saved through the service, approver ``people.approver``."""
     from plugins.rooms import services
+    from core.db import db
     from plugins.rooms.services import RoomFields
 
     def make(**values):
@@ -45,7 +46,9 @@ def make_room(app, people):
         values.setdefault("capacity", 12)
         if values.get("needs_approval"):
             values.setdefault("approver", people.approver)
-        return services.save_room(None, RoomFields(**values), people.manager)
+        room = services.save_room(None, RoomFields(**values), people.manager)
+        db.session.commit()  # the caller commits
+        return room
 
     return make
 

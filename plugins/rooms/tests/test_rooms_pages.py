@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core.db import db
+from core.db import db, utcnow
 from core.services.booking import CANCELLED, CONFIRMED, PENDING, Reservation
 from plugins.rooms import services
 from plugins.rooms.models import Booking, FeedToken, Room
@@ -338,7 +338,7 @@ def test_the_reminder_command_reminds_tomorrow_s_bookers_once(app, people, make_
     from core.services.notifications import Notification
 
     room = make_room(opens_at=dt.time(0, 0), closes_at=dt.time(23, 45))
-    tomorrow = services.local(services.utcnow()).date() + dt.timedelta(days=1)
+    tomorrow = services.local(utcnow()).date() + dt.timedelta(days=1)
     room.open_on_days_off = True
     db.session.commit()
     services.request_booking(room, services.at(tomorrow, dt.time(9)), services.at(tomorrow, dt.time(10)), people.booker,

@@ -1,0 +1,23 @@
+"""The permission codes of correspondence, written once: rules, pages and menus import these names."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core.plugin_api import Permission
+from plugins.correspondence import PLUGIN_ID
+
+READ = f"{PLUGIN_ID}.read"
+REGISTER = f"{PLUGIN_ID}.register"
+SECRET = f"{PLUGIN_ID}.secret"
+SEND = f"{PLUGIN_ID}.send"
+
+
+def declared() -> list[Permission]:
+    """What the module declares to core (the ``permissions`` hook), with the label an admin sees."""
+    return [
+        Permission(READ, _l("Read the office's and groups' registers of letters")),
+        Permission(REGISTER, _l("Register letters and take letter numbers")),
+        Permission(SECRET, _l("Keep the secret letters register")),
+        Permission(SEND, _l("Send letters to schools, groups and people")),
+    ]

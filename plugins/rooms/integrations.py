@@ -24,12 +24,13 @@ from plugins.rooms.services.checks import _summary
 
 def approval_kinds() -> list[ApprovalKind]:
     from plugins.rooms import services
+    from plugins.rooms.services.decisions import _booking_decided, _series_decided
 
     return [
         ApprovalKind(services.MODULE, services.KIND_BOOKING, label=_l("Room booking"),
-                     on_outcome=services._booking_decided, decide_permission=services.DECIDE_PERMISSION),
+                     on_outcome=_booking_decided, decide_permission=services.DECIDE_PERMISSION),
         ApprovalKind(services.MODULE, services.KIND_SERIES, label=_l("Recurring room booking"),
-                     on_outcome=services._series_decided, decide_permission=services.DECIDE_PERMISSION),
+                     on_outcome=_series_decided, decide_permission=services.DECIDE_PERMISSION),
     ]
 
 

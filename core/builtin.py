@@ -34,7 +34,7 @@ def model_classes():
 
     return [
         m.Office, m.Group, m.SchoolNetwork, m.School, m.SchoolList, m.Person, m.GroupMembership,
-        m.SchoolMembership, m.Delegation, m.Role, m.Grant, m.LoginFailure, m.PluginState, m.Setting,
+        m.SchoolMembership, m.Delegation, m.Role, m.Grant, m.LoginFailure, m.PluginState, m.Setting, m.CacheStamp,
     ]
 
 
@@ -74,7 +74,7 @@ def _workflow_menu_items(user):
     from core.services.approvals import waiting_count
 
     return [
-        MenuItem(_l("Waiting for my approval"), "approvals.index", section="general", weight=5, badge=waiting_count(user) or None),
+        MenuItem(_l("Waiting for my approval"), "approvals.index", section="general", weight=5, badge=waiting_count),
         MenuItem(_l("My requests"), "approvals.mine", section="general", weight=6),
         MenuItem(_l("Notifications"), "notifications.inbox", section="general", weight=7),
         MenuItem(_l("Personal approval chains"), "approvals.chains", section="admin", permission="core.approvals.manage", weight=75),

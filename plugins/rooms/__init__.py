@@ -62,13 +62,12 @@ def permissions():
 def menu_items(user):
     from plugins.rooms import services
 
-    waiting = services.waiting_count(user) if user.can("rooms.approve") else 0
     return [
         MenuItem(_l("Meeting rooms"), "rooms.index", section="general", permission="rooms.book", weight=60),
         MenuItem(_l("Book a room"), "rooms.new_booking", section="general", permission="rooms.book", weight=61),
         MenuItem(_l("My room bookings"), "rooms.mine", section="general", permission="rooms.book", weight=62),
         MenuItem(_l("Room bookings to approve"), "rooms.waiting", section="general", permission="rooms.approve",
-                 weight=63, badge=waiting or None),
+                 weight=63, badge=services.waiting_count),
         MenuItem(_l("Manage meeting rooms"), "rooms.manage", section="general", permission="rooms.manage", weight=64),
         MenuItem(_l("Meeting room usage"), "rooms.stats", section="general", permission="rooms.view_stats", weight=65),
     ]

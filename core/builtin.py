@@ -71,10 +71,10 @@ def menu_items(user):
 
 
 def _workflow_menu_items(user):
-    from core.services.approvals import waiting_count
+    from core.services.approvals import waiting_count_query
 
     return [
-        MenuItem(_l("Waiting for my approval"), "approvals.index", section="general", weight=5, badge=waiting_count),
+        MenuItem(_l("Waiting for my approval"), "approvals.index", section="general", weight=5, badge=waiting_count_query),
         MenuItem(_l("My requests"), "approvals.mine", section="general", weight=6),
         MenuItem(_l("Notifications"), "notifications.inbox", section="general", weight=7),
         MenuItem(_l("Personal approval chains"), "approvals.chains", section="admin", permission="core.approvals.manage", weight=75),

@@ -115,7 +115,7 @@ def _stamps_touched(session) -> set[str]:
             touched.add(ACCESS)  # the database deletes their grants and memberships (ON DELETE CASCADE)
         elif isinstance(instance, m.Person):
             state = inspect(instance)
-            if instance in session.deleted or any(
+            if instance in session.new or instance in session.deleted or any(
                 state.attrs[name].history.has_changes() for name in _PERSON_ACCESS_ATTRIBUTES
             ):
                 touched.add(ACCESS)
@@ -134,7 +134,8 @@ _TABLE_STAMPS = {
 
 
 # What an app context remembers of the stamps and of what they guard (other khet_ names in g are not ours).
-_CONTEXT_NAMES = ("khet_stamps", "khet_enabled_plugins", "khet_grants_", "khet_layout")
+_CONTEXT_NAMES = ("khet_stamps", "khet_enabled_plugins", "khet_grants_", "khet_layout", "khet_request_cache",
+                  "khet_unread_notifications")
 
 
 def _forget_in_this_context() -> None:

@@ -220,10 +220,11 @@ class PluginRegistry:
         from core.models import PluginState
 
         def read() -> frozenset[str]:
-            rows = db.session.scalars(select(PluginState.plugin_id).where(PluginState.enabled.is_(True))).all()
-            return frozenset({CORE_ID} | {plugin_id for plugin_id in rows if plugin_id in self.plugins})
+            return frozenset(db.session.scalars(select(PluginState.plugin_id).where(PluginState.enabled.is_(True))))
 
-        enabled = cache.cached("enabled_modules", (cache.MODULES,), read)
+        switched_on = cache.cached("enabled_modules", (cache.MODULES,), read)
+        # Filtered on each call, not kept: what is installed may change without the database (tests load modules).
+        enabled = {CORE_ID} | {plugin_id for plugin_id in switched_on if plugin_id in self.plugins}
         if has_request_context():
             g.khet_enabled_plugins = enabled
         return enabled

@@ -10,7 +10,7 @@ from flask import current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from core import cache, calendar
@@ -35,7 +35,8 @@ class MenuEntry:
     endpoint: str
     url: str
     badge: int | None = None
-    count_badge: Callable | None = None  # MenuItem.badge when it is a function of the person: called per request
+    # MenuItem.badge when it is a function of the person, called per request: an int, or a select() of a count
+    count_badge: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,38 @@ def menu_for(user) -> list[tuple[str, str, list[MenuEntry]]]:
 
     key = ("menu", user.id, str(current_locale()), request.script_root)
     sections = cache.cached(key, (cache.MODULES, cache.ACCESS), lambda: _build_menu(user))
-    return [(section, label, [_with_badge(entry, user) for entry in entries]) for section, label, entries in sections]
+    badges = _count_badges([entry for _s, _l, entries in sections for entry in entries], user)
+    return [(section, label, [badges.get(entry, entry) for entry in entries]) for section, label, entries in sections]
+
+
+def _count_badges(entries: list[MenuEntry], user) -> dict[MenuEntry, MenuEntry]:
+    """The entries whose badge is counted per request, with today's count; every count in one query.
+
+    The bell's unread count joins the same query, since every signed-in page shows it.
+    """
+    from core.services import notifications
+
+    counted = {}
+    queries = {}
+    for entry in entries:
+        if entry.count_badge is None:
+            continue
+        value = entry.count_badge(user)
+        if isinstance(value, Select):
+            queries[entry] = value
+        else:
+            counted[entry] = replace(entry, badge=value or None)
+    bell = "khet_unread_notifications" not in g
+    if bell:
+        queries["bell"] = notifications.unread_count_query(user)
+    if queries:
+        row = db.session.execute(select(*(query.scalar_subquery() for query in queries.values()))).one()
+        for entry, value in zip(queries, row):
+            if entry == "bell":
+                g.khet_unread_notifications = value or 0
+            else:
+                counted[entry] = replace(entry, badge=value or None)
+    return counted
 
 
 def _build_menu(user) -> tuple:
@@ -84,12 +116,6 @@ def _build_menu(user) -> tuple:
             )
             sections.append((section, str(SECTION_LABELS[section]), entries))
     return tuple(sections)
-
-
-def _with_badge(entry: MenuEntry, user) -> MenuEntry:
-    if entry.count_badge is None:
-        return entry
-    return replace(entry, badge=entry.count_badge(user) or None)
 
 
 def current_office() -> OfficeView | None:

@@ -276,6 +276,11 @@ def acting_for(principal: Person, day: dt.date | None = None) -> Person | None:
 def principals_of(delegate: Person, day: dt.date | None = None) -> list[int]:
     """Ids of the people ``delegate`` acts for on ``day``."""
     day = day or calendar.local_today()
+    # The menu badges and the home card each ask: once per request.
+    return per_request(("approvals.principals_of", delegate.id, day), lambda: _principals_of(delegate, day))
+
+
+def _principals_of(delegate: Person, day: dt.date) -> list[int]:
     principal_ids = db.session.scalars(
         select(Delegation.principal_id).where(Delegation.delegate_id == delegate.id, *_covering(day)).distinct()
     ).all()
@@ -800,10 +805,12 @@ def waiting_for(person: Person, day: dt.date | None = None):
 
 def waiting_count(person: Person) -> int:
     """How many decisions wait for ``person``; the menu badge and the home card share one count per request."""
-    return per_request(
-        ("approvals.waiting_count", person.id),
-        lambda: db.session.scalar(select(func.count()).select_from(waiting_for(person).order_by(None).subquery())) or 0,
-    )
+    return per_request(("approvals.waiting_count", person.id), lambda: db.session.scalar(waiting_count_query(person)) or 0)
+
+
+def waiting_count_query(person: Person):
+    """waiting_count as a select() of one count: the menu asks all its badges in one query."""
+    return select(func.count()).select_from(waiting_for(person).order_by(None).subquery())
 
 
 def requests_by(person: Person):

@@ -67,7 +67,7 @@ def menu_items(user):
         MenuItem(_l("Book a room"), "rooms.new_booking", section="general", permission="rooms.book", weight=61),
         MenuItem(_l("My room bookings"), "rooms.mine", section="general", permission="rooms.book", weight=62),
         MenuItem(_l("Room bookings to approve"), "rooms.waiting", section="general", permission="rooms.approve",
-                 weight=63, badge=services.waiting_count),
+                 weight=63, badge=services.waiting_count_query),
         MenuItem(_l("Manage meeting rooms"), "rooms.manage", section="general", permission="rooms.manage", weight=64),
         MenuItem(_l("Meeting room usage"), "rooms.stats", section="general", permission="rooms.view_stats", weight=65),
     ]

@@ -784,6 +784,19 @@ def waiting_count(person) -> int:
     return len(waiting_for(person))
 
 
+def waiting_count_query(person):
+    """waiting_count as a select() of one count, for the menu badge: no step or booking is loaded."""
+    from sqlalchemy import String, and_, cast, exists, func
+
+    still_pending = exists().where(
+        Booking.reservation_id == Reservation.id, Reservation.status == PENDING,
+        or_(and_(ApprovalRequest.kind == KIND_SERIES, Booking.series_id == ApprovalRequest.record_id),
+            and_(ApprovalRequest.kind != KIND_SERIES, cast(Booking.id, String) == ApprovalRequest.record_id)),
+    )
+    steps = approvals.waiting_for(person).where(ApprovalRequest.module == MODULE, still_pending).order_by(None)
+    return select(func.count()).select_from(steps.subquery())
+
+
 # --- blocked periods --------------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ class MenuEntry:
     endpoint: str
     url: str
     badge: int | None = None
+    active: bool = False  # the page being shown
     # MenuItem.badge when it is a function of the person, called per request: an int, or a select() of a count
     count_badge: Callable | None = None
 
@@ -62,8 +63,12 @@ def menu_for(user) -> list[tuple[str, str, list[MenuEntry]]]:
 
     key = ("menu", user.id, str(current_locale()), request.script_root)
     sections = cache.cached(key, (cache.MODULES, cache.ACCESS), lambda: _build_menu(user))
-    badges = _count_badges([entry for _s, _l, entries in sections for entry in entries], user)
-    return [(section, label, [badges.get(entry, entry) for entry in entries]) for section, label, entries in sections]
+    shown = _count_badges([entry for _s, _l, entries in sections for entry in entries], user)
+    for _section, _label, entries in sections:
+        for entry in entries:
+            if entry.endpoint == request.endpoint:
+                shown[entry] = replace(shown.get(entry, entry), active=True)
+    return [(section, label, [shown.get(entry, entry) for entry in entries]) for section, label, entries in sections]
 
 
 def _count_badges(entries: list[MenuEntry], user) -> dict[MenuEntry, MenuEntry]:
@@ -87,7 +92,13 @@ def _count_badges(entries: list[MenuEntry], user) -> dict[MenuEntry, MenuEntry]:
     if bell:
         queries["bell"] = notifications.unread_count_query(user)
     if queries:
-        row = db.session.execute(select(*(query.scalar_subquery() for query in queries.values()))).one()
+        # The badges' statements are kept by their owners; keeping the one that asks them all too spares
+        # SQLAlchemy building it and its cache key on every page.
+        asking = cache.cached(
+            ("menu_badges", user.id, *queries.values()), (cache.MODULES, cache.ACCESS),
+            lambda: select(*(query.scalar_subquery() for query in queries.values())),
+        )
+        row = db.session.execute(asking).one()
         for entry, value in zip(queries, row):
             if entry == "bell":
                 g.khet_unread_notifications = value or 0

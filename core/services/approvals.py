@@ -784,11 +784,23 @@ def escalate_overdue(now: dt.datetime | None = None) -> list[Escalation]:
 
 def waiting_for(person: Person, day: dt.date | None = None):
     """A select() of the steps waiting for ``person``'s decision across all enabled modules:
-    their own, those escalated to them, and those of people they act for today."""
+    their own, those escalated to them, and those of people they act for today.
+
+    Every signed-in page counts it for the menu badge. Apart from the people acted for (asked
+    each time), it depends only on modules and grants, so a worker keeps the built statement
+    until those stamps change (core.cache): building it cost more than running it.
+    """
+    from core import cache
+
+    principals = tuple(principals_of(person, day))
+    return cache.cached(("approvals.waiting_for", person.id, principals), (cache.MODULES, cache.ACCESS),
+                        lambda: _waiting_for(person, principals))
+
+
+def _waiting_for(person: Person, principals: tuple[int, ...]):
     from core.plugins import registry
 
     deciders = [ApprovalStep.approver_id == person.id, ApprovalStep.escalated_to_id == person.id]
-    principals = principals_of(person, day)
     if principals:
         deciders.append(ApprovalStep.approver_id.in_(principals))
     closed = [not_(and_(ApprovalRequest.module == module, ApprovalRequest.kind == kind))
@@ -797,7 +809,7 @@ def waiting_for(person: Person, day: dt.date | None = None):
         select(ApprovalStep).join(ApprovalRequest)
         .where(
             ApprovalStep.status == "pending", ApprovalRequest.status == "pending", or_(*deciders),
-            ApprovalRequest.module.in_(registry().enabled_ids()), *closed,
+            ApprovalRequest.module.in_(sorted(registry().enabled_ids())), *closed,
         )
         .order_by(ApprovalStep.activated_at, ApprovalStep.id)
     )
@@ -810,7 +822,13 @@ def waiting_count(person: Person) -> int:
 
 def waiting_count_query(person: Person):
     """waiting_count as a select() of one count: the menu asks all its badges in one query."""
-    return select(func.count()).select_from(waiting_for(person).order_by(None).subquery())
+    from core import cache
+
+    principals = tuple(principals_of(person))
+    return cache.cached(
+        ("approvals.waiting_count_query", person.id, principals), (cache.MODULES, cache.ACCESS),
+        lambda: select(func.count()).select_from(waiting_for(person).order_by(None).subquery()),
+    )
 
 
 def requests_by(person: Person):

@@ -785,7 +785,18 @@ def waiting_count(person) -> int:
 
 
 def waiting_count_query(person):
-    """waiting_count as a select() of one count, for the menu badge: no step or booking is loaded."""
+    """waiting_count as a select() of one count, for the menu badge: no step or booking is loaded.
+
+    Built once per person and kept by the worker like approvals.waiting_for, which it narrows.
+    """
+    from core import cache
+
+    principals = tuple(approvals.principals_of(person))
+    return cache.cached(("rooms.waiting_count_query", person.id, principals), (cache.MODULES, cache.ACCESS),
+                        lambda: _waiting_count_query(person))
+
+
+def _waiting_count_query(person):
     from sqlalchemy import String, and_, cast, exists, func
 
     still_pending = exists().where(

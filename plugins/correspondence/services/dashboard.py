@@ -65,12 +65,10 @@ class Waiting:
 
 def waiting_for(person) -> Waiting:
     """Letters sent to me (my school, the group I keep) not yet received, and letters assigned to me still open."""
-    unreceived = inbox_of(person, InboxFilter(status="unreceived"))
-    assigned = _open_assignments_of(person)
-    return Waiting(
-        unreceived=_count(unreceived), first_unreceived=list(db.session.scalars(unreceived.limit(SHOWN))),
-        assigned=_count(assigned),
-        first_assigned=list(db.session.scalars(assigned.options(selectinload(Assignment.letter)).limit(SHOWN))))
+    first_unreceived, unreceived = _first_and_total(inbox_of(person, InboxFilter(status="unreceived")))
+    first_assigned, assigned = _first_and_total(_open_assignments_of(person).options(selectinload(Assignment.letter)))
+    return Waiting(unreceived=unreceived, first_unreceived=first_unreceived, assigned=assigned,
+                   first_assigned=first_assigned)
 
 
 def _open_assignments_of(person):
@@ -81,8 +79,16 @@ def _open_assignments_of(person):
             .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.assigned_at, Assignment.id))
 
 
-def _count(statement) -> int:
-    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+def _first_and_total(statement) -> tuple[list, int]:
+    """The first SHOWN rows of ``statement`` and how many rows it has in all, in one query.
+
+    The total is a window count over the whole result, taken before LIMIT: every card lists a few and counts
+    the rest, and asking twice cost the home page a query (and a statement to build) per card. Rows of one
+    entity come back as the entity; rows of several as tuples without the count.
+    """
+    rows = db.session.execute(statement.add_columns(func.count().over()).limit(SHOWN)).all()
+    total = rows[0][-1] if rows else 0
+    return [row[0] if len(row) == 2 else tuple(row[:-1]) for row in rows], total
 
 
 # --- urgent letters not received ------------------------------------------------------------
@@ -104,14 +110,13 @@ def urgent_not_received(person, *, now: dt.datetime | None = None, as_sender: bo
     """For a recipient: my urgent letters not yet received. For a sender: the urgent letters my place sent
     (within the follow-up window) that some recipient has not received, with how many are waiting."""
     now = now or utcnow()
-    to_me = inbox_of(person, InboxFilter(status="unreceived", urgency="any_urgent"))
-    found = Urgent(to_me=_count(to_me), first_to_me=list(db.session.scalars(to_me.limit(SHOWN))))
+    first_to_me, to_me = _first_and_total(inbox_of(person, InboxFilter(status="unreceived", urgency="any_urgent")))
+    found = Urgent(to_me=to_me, first_to_me=first_to_me)
     if as_sender if as_sender is not None else is_sender(person):
         waiting = _urgent_waiting(person, now).subquery()
-        found.sent = db.session.scalar(select(func.count()).select_from(waiting)) or 0
-        found.first_sent = [tuple(row) for row in db.session.execute(
+        found.first_sent, found.sent = _first_and_total(
             select(Letter, waiting.c.waiting).join(waiting, waiting.c.letter_id == Letter.id)
-            .order_by(Letter.registered_at.desc(), Letter.id.desc()).limit(SHOWN))]
+            .order_by(Letter.registered_at.desc(), Letter.id.desc()))
     return found
 
 
@@ -146,11 +151,9 @@ def schools_behind_yesterday(person, *, now: dt.datetime | None = None) -> Behin
     yesterday = to_local(now).date() - dt.timedelta(days=1)
     start, end = stored_day_range(yesterday)
     behind = _behind_on(person, start, end, now).subquery()
-    return Behind(
-        day=yesterday, schools=db.session.scalar(select(func.count()).select_from(behind)) or 0,
-        first=[tuple(row) for row in db.session.execute(
-            select(School, behind.c.letters).join(behind, behind.c.school_id == School.id)
-            .order_by(behind.c.letters.desc(), School.name).limit(SHOWN))])
+    first, schools = _first_and_total(select(School, behind.c.letters).join(behind, behind.c.school_id == School.id)
+                                      .order_by(behind.c.letters.desc(), School.name))
+    return Behind(day=yesterday, schools=schools, first=first)
 
 
 def _behind_on(person, start: dt.datetime, end: dt.datetime, now: dt.datetime):

@@ -13,16 +13,21 @@ from plugins.notices.models import Notice
 
 def current_notices():
     """Notices still standing, pinned first, newest first."""
+    # The list shows each notice's group: one query, not one per row.
+    return _standing().options(selectinload(Notice.group))
+
+
+def _standing():
     return (
         select(Notice)
-        .options(selectinload(Notice.group))  # the list shows each notice's group: one query, not one per row
         .where(Notice.withdrawn_at.is_(None))
         .order_by(Notice.pinned.desc(), Notice.published_at.desc(), Notice.id.desc())
     )
 
 
 def latest(limit: int = 5) -> list[Notice]:
-    return list(db.session.scalars(current_notices().limit(limit)))
+    """The home card's few notices: title and date only, so their groups are not loaded (a second query)."""
+    return list(db.session.scalars(_standing().limit(limit)))
 
 
 def post(title: str, body: str, author, group_id: int | None = None, pinned: bool = False) -> Notice:

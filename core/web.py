@@ -93,12 +93,15 @@ def _count_badges(entries: list[MenuEntry], user) -> dict[MenuEntry, MenuEntry]:
         queries["bell"] = notifications.unread_count_query(user)
     if queries:
         # The badges' statements are kept by their owners; keeping the one that asks them all too spares
-        # SQLAlchemy building it and its cache key on every page.
-        asking = cache.cached(
-            ("menu_badges", user.id, *queries.values()), (cache.MODULES, cache.ACCESS),
-            lambda: select(*(query.scalar_subquery() for query in queries.values())),
-        )
-        row = db.session.execute(asking).one()
+        # SQLAlchemy building it and its cache key on every page. It is rebuilt when a badge's owner
+        # hands over a new statement (one that builds it on every call): one kept entry per person.
+        asked = tuple(queries.values())
+        kept = cache.cached(("menu_badges", user.id), (cache.MODULES, cache.ACCESS), lambda: [((), None)])
+        kept_for, statement = kept[0]
+        if len(kept_for) != len(asked) or any(a is not b for a, b in zip(kept_for, asked)):
+            statement = select(*(query.scalar_subquery() for query in asked))
+            kept[0] = (asked, statement)
+        row = db.session.execute(statement).one()
         for entry, value in zip(queries, row):
             if entry == "bell":
                 g.khet_unread_notifications = value or 0

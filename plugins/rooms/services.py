@@ -799,10 +799,16 @@ def waiting_count_query(person):
 def _waiting_count_query(person):
     from sqlalchemy import String, and_, cast, exists, func
 
+    if db.engine.dialect.name in ("mysql", "mariadb"):
+        # MariaDB compares a text and a number as numbers; a CAST to text there takes the connection's
+        # collation, which may differ from the column's ("illegal mix of collations").
+        is_the_booking = ApprovalRequest.record_id == Booking.id
+    else:
+        is_the_booking = cast(Booking.id, String) == ApprovalRequest.record_id
     still_pending = exists().where(
         Booking.reservation_id == Reservation.id, Reservation.status == PENDING,
         or_(and_(ApprovalRequest.kind == KIND_SERIES, Booking.series_id == ApprovalRequest.record_id),
-            and_(ApprovalRequest.kind != KIND_SERIES, cast(Booking.id, String) == ApprovalRequest.record_id)),
+            and_(ApprovalRequest.kind != KIND_SERIES, is_the_booking)),
     )
     steps = approvals.waiting_for(person).where(ApprovalRequest.module == MODULE, still_pending).order_by(None)
     return select(func.count()).select_from(steps.subquery())

@@ -107,3 +107,12 @@ def test_the_menu_badge_counts_what_the_waiting_page_lists(people, waiting, logi
     services.cancel_booking(record, people.booker, now=NOW)
     db.session.commit()
     assert db.session.scalar(services.waiting_count_query(people.approver)) == services.waiting_count(people.approver)
+
+
+def test_the_menu_badge_counts_a_recurring_request_once(people, make_room, details):
+    import datetime as dt
+
+    room = make_room(needs_approval=True)
+    services.request_series(room, at(1, 9), at(1, 10), people.booker, details(title="ประชุมประจำสัปดาห์"),
+                            "weekly", until=dt.date(2027, 3, 29), now=NOW)
+    assert db.session.scalar(services.waiting_count_query(people.approver)) == services.waiting_count(people.approver) == 1

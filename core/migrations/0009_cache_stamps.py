@@ -3,13 +3,12 @@
 Revision ID: 0009
 Revises: 0006
 
-One row per stamp (see core.cache); the rows are written here so that the
-first change only updates one.
+One row per stamp (see core.cache). The table starts empty: a missing stamp
+reads as "", and the first change writes its row. (Rows written here would
+also collide with the rows a restored backup brings.)
 """
 
 # Revisions describe tables as they were at the time; never import live models here.
-import uuid
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,17 +17,14 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-STAMPS = ("modules", "access", "office")
-
 
 def upgrade():
-    stamps = op.create_table(
+    op.create_table(
         "core_cache_stamp",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("token", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_core_cache_stamp")),
     )
-    op.bulk_insert(stamps, [{"name": name, "token": uuid.uuid4().hex} for name in STAMPS])
 
 
 def downgrade():

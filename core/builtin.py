@@ -87,12 +87,16 @@ def _workflow_menu_items(user):
 def dashboard_cards(user):
     from sqlalchemy import func
 
+    from core import cache
     from core.db import db
     from core.plugin_api import DashboardCard
-    from core.services.approvals import waiting_for
+    from core.services.approvals import principals_of, waiting_for
 
-    # The first five and how many in all, in one query (a window count taken before the limit).
-    rows = db.session.execute(waiting_for(user).add_columns(func.count().over()).limit(5)).all()
+    # The first five and how many in all, in one query (a window count taken before the limit); the statement
+    # is kept like waiting_for's own (core.cache).
+    statement = cache.cached(("approvals.card", user.id, tuple(principals_of(user))), (cache.MODULES, cache.ACCESS),
+                             lambda: waiting_for(user).add_columns(func.count().over()).limit(5))
+    rows = db.session.execute(statement).all()
     steps, count = [row[0] for row in rows], (rows[0][1] if rows else 0)
     return [DashboardCard(_l("Waiting for my approval"), "approvals/_card.html", {"steps": steps, "count": count},
                           weight=5, link_endpoint="approvals.index")]

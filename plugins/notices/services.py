@@ -27,7 +27,10 @@ def _standing():
 
 def latest(limit: int = 5) -> list[Notice]:
     """The home card's few notices: title and date only, so their groups are not loaded (a second query)."""
-    return list(db.session.scalars(_standing().limit(limit)))
+    from core import cache
+
+    # Kept by the worker (core.cache): building the statement cost the home page more than running it.
+    return list(db.session.scalars(cache.cached(("notices.latest", limit), (), lambda: _standing().limit(limit))))
 
 
 def post(title: str, body: str, author, group_id: int | None = None, pinned: bool = False) -> Notice:

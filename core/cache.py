@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db
 
 MODULES = "modules"  # which modules are enabled, and their settings
-ACCESS = "access"  # grants, roles, role members, group and school memberships, who is admin or active
+ACCESS = "access"  # grants, roles, role members, group and school memberships, delegations, who is admin or active
 OFFICE = "office"  # the office row the layout shows
 STAMPS = (MODULES, ACCESS, OFFICE)
 
@@ -109,7 +109,7 @@ def _stamps_touched(session) -> set[str]:
 
     touched = set()
     for instance in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(instance, (m.Grant, m.Role, m.GroupMembership, m.SchoolMembership)):
+        if isinstance(instance, (m.Grant, m.Role, m.GroupMembership, m.SchoolMembership, m.Delegation)):
             touched.add(ACCESS)
         elif isinstance(instance, (m.Group, m.School)) and instance in session.deleted:
             touched.add(ACCESS)  # the database deletes their grants and memberships (ON DELETE CASCADE)
@@ -128,7 +128,7 @@ def _stamps_touched(session) -> set[str]:
 
 _TABLE_STAMPS = {
     "core_grant": ACCESS, "core_role": ACCESS, "core_role_member": ACCESS, "core_group_membership": ACCESS,
-    "core_school_membership": ACCESS, "core_person": ACCESS, "core_group": ACCESS, "core_school": ACCESS,
+    "core_school_membership": ACCESS, "core_delegation": ACCESS, "core_person": ACCESS, "core_group": ACCESS, "core_school": ACCESS,
     "core_plugin_state": MODULES, "core_setting": MODULES, "core_office": OFFICE,
 }
 

@@ -281,9 +281,16 @@ def principals_of(delegate: Person, day: dt.date | None = None) -> list[int]:
 
 
 def _principals_of(delegate: Person, day: dt.date) -> list[int]:
-    principal_ids = db.session.scalars(
-        select(Delegation.principal_id).where(Delegation.delegate_id == delegate.id, *_covering(day)).distinct()
-    ).all()
+    from core import cache
+
+    # Most people act for nobody, yet every page's approvals badge asks: a worker keeps each person's
+    # delegations (few rows) until the "access" stamp changes, and only those covering the day cost queries.
+    delegations = cache.cached(("approvals.delegations_to", delegate.id), (cache.ACCESS,), lambda: tuple(
+        tuple(row) for row in db.session.execute(
+            select(Delegation.principal_id, Delegation.starts_on, Delegation.ends_on)
+            .where(Delegation.delegate_id == delegate.id))))
+    principal_ids = sorted({principal_id for principal_id, starts_on, ends_on in delegations
+                            if starts_on <= day <= ends_on})
     ids = []
     for principal_id in principal_ids:
         acting = acting_for(db.session.get(Person, principal_id), day)

@@ -1,8 +1,9 @@
 """Who may do what. Every view declares its permission with one decorator.
 
 Codes are declared by modules (``rooms.approve``) and granted to roles, groups
-or people, optionally only within one group or one school. A request loads the
-signed-in person's grants once; checks after that cost no query.
+or people, optionally only within one group or one school. A worker loads a
+person's grants once and keeps them until the "access" stamp changes
+(core.cache); checks cost no query.
 """
 
 from __future__ import annotations

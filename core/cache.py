@@ -128,8 +128,8 @@ def _stamps_touched(session) -> set[str]:
 
 _TABLE_STAMPS = {
     "core_grant": ACCESS, "core_role": ACCESS, "core_role_member": ACCESS, "core_group_membership": ACCESS,
-    "core_school_membership": ACCESS, "core_delegation": ACCESS, "core_person": ACCESS, "core_group": ACCESS, "core_school": ACCESS,
-    "core_plugin_state": MODULES, "core_setting": MODULES, "core_office": OFFICE,
+    "core_school_membership": ACCESS, "core_delegation": ACCESS, "core_person": ACCESS, "core_group": ACCESS,
+    "core_school": ACCESS, "core_plugin_state": MODULES, "core_setting": MODULES, "core_office": OFFICE,
 }
 
 

@@ -122,6 +122,9 @@ def _init_database(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    from core import cache
+
+    cache.install(db.session)  # stamps change in the flush that changes what they guard
 
 
 def _init_login(app: Flask) -> None:

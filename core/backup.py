@@ -51,7 +51,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 import core
-from core import migrate
+from core import cache, migrate
 from core.db import db, utcnow, write_transaction
 
 FORMAT = "khet-backup"
@@ -620,6 +620,10 @@ def restore_backup(app, source: str | Path, log: Log | None = None) -> dict:
             with write_transaction(), db.engine.connect() as connection:
                 with connection.begin():
                     rows = _load_rows(connection, archive, manifest, log)
+                    # Every worker's kept modules, grants and menus are of the old data: new stamps drop them.
+                    # (A backup older than the stamps gets new ones from the migration that makes the table.)
+                    if any(table["name"] == "core_cache_stamp" for table in manifest["tables"]):
+                        cache.bump(connection, cache.STAMPS)
                 _reset_counters(connection, [table["name"] for table in manifest["tables"]])
                 connection.commit()
         except BaseException:

@@ -36,7 +36,7 @@ def model_classes():
 
     return [
         m.Office, m.Group, m.SchoolNetwork, m.School, m.SchoolList, m.Person, m.GroupMembership,
-        m.SchoolMembership, m.Delegation, m.Role, m.Grant, m.LoginFailure, m.PluginState, m.Setting,
+        m.SchoolMembership, m.Delegation, m.Role, m.Grant, m.LoginFailure, m.PluginState, m.Setting, m.CacheStamp,
     ]
 
 
@@ -73,10 +73,10 @@ def menu_items(user):
 
 
 def _workflow_menu_items(user):
-    from core.services.approvals import waiting_count
+    from core.services.approvals import waiting_count_query
 
     return [
-        MenuItem(_l("Waiting for my approval"), "approvals.index", section="general", weight=5, badge=waiting_count(user) or None),
+        MenuItem(_l("Waiting for my approval"), "approvals.index", section="general", weight=5, badge=waiting_count_query),
         MenuItem(_l("My requests"), "approvals.mine", section="general", weight=6),
         MenuItem(_l("Notifications"), "notifications.inbox", section="general", weight=7),
         MenuItem(_l("Who is away"), "away.index", section="general", weight=8),
@@ -88,12 +88,20 @@ def _workflow_menu_items(user):
 
 @hookimpl
 def dashboard_cards(user):
+    from sqlalchemy import func
+
+    from core import cache
     from core.db import db
     from core.plugin_api import DashboardCard
-    from core.services.approvals import waiting_count, waiting_for
+    from core.services.approvals import principals_of, waiting_for
 
-    steps = db.session.scalars(waiting_for(user).limit(5)).all()
-    return [DashboardCard(_l("Waiting for my approval"), "approvals/_card.html", {"steps": steps, "count": waiting_count(user)},
+    # The first five and how many in all, in one query (a window count taken before the limit); the statement
+    # is kept like waiting_for's own (core.cache).
+    statement = cache.cached(("approvals.card", user.id, tuple(principals_of(user))), (cache.MODULES, cache.ACCESS),
+                             lambda: waiting_for(user).add_columns(func.count().over()).limit(5))
+    rows = db.session.execute(statement).all()
+    steps, count = [row[0] for row in rows], (rows[0][1] if rows else 0)
+    return [DashboardCard(_l("Waiting for my approval"), "approvals/_card.html", {"steps": steps, "count": count},
                           weight=5, link_endpoint="approvals.index")]
 
 

@@ -1,8 +1,9 @@
 """Who may do what. Every view declares its permission with one decorator.
 
 Codes are declared by modules (``rooms.approve``) and granted to roles, groups
-or people, optionally only within one group or one school. A request loads the
-signed-in person's grants once; checks after that cost no query.
+or people, optionally only within one group or one school. A worker loads a
+person's grants once and keeps them until the "access" stamp changes
+(core.cache); checks cost no query.
 """
 
 from __future__ import annotations
@@ -34,24 +35,34 @@ class GrantScope:
         return self.everywhere or bool(self.group_ids or self.school_ids)
 
 
-def _grants_of(person) -> list[tuple[str, int | None, int | None]]:
-    from core.models import Grant, role_members
+def _grants_of(person) -> tuple[tuple[str, int | None, int | None], ...]:
+    """(code, scope group, scope school) of every grant that reaches ``person``: theirs, their roles', their groups'.
+
+    A request asks once; a worker keeps the answer across requests until the "access" stamp changes
+    (core.cache): a grant revoked by another worker is refused on the next request.
+    """
+    from core import cache
 
     cache_key = f"khet_grants_{person.id}"
     if has_request_context() and cache_key in g:
         return g.get(cache_key)
-    group_ids = [m.group_id for m in person.group_memberships]
-    role_ids = select(role_members.c.role_id).where(role_members.c.person_id == person.id)
-    conditions = [Grant.person_id == person.id, Grant.role_id.in_(role_ids)]
-    if group_ids:
-        conditions.append(Grant.group_id.in_(group_ids))
-    rows = db.session.execute(
-        select(Grant.permission, Grant.scope_group_id, Grant.scope_school_id).where(or_(*conditions))
-    ).all()
-    grants = [tuple(row) for row in rows]
+    grants = cache.cached(("grants", person.id), (cache.ACCESS,), lambda: _read_grants(person.id))
     if has_request_context():
         setattr(g, cache_key, grants)
     return grants
+
+
+def _read_grants(person_id: int) -> tuple[tuple[str, int | None, int | None], ...]:
+    from core.models import Grant, GroupMembership, role_members
+
+    role_ids = select(role_members.c.role_id).where(role_members.c.person_id == person_id)
+    group_ids = select(GroupMembership.group_id).where(GroupMembership.person_id == person_id)
+    rows = db.session.execute(
+        select(Grant.permission, Grant.scope_group_id, Grant.scope_school_id).where(
+            or_(Grant.person_id == person_id, Grant.role_id.in_(role_ids), Grant.group_id.in_(group_ids))
+        )
+    ).all()
+    return tuple(tuple(row) for row in rows)
 
 
 def _permission_is_live(code: str) -> bool:

@@ -42,7 +42,9 @@ class MenuItem:
     permission: str | None = None  # None: every signed-in user
     weight: int = 100  # lower comes first; ties are broken by label
     url_kwargs: dict = field(default_factory=dict)
-    badge: int | None = None
+    # A count shown next to the label. Menus are kept by each worker until modules or grants change
+    # (core.cache), so a live count is a function of the person, called on every request: badge=waiting_count.
+    badge: int | Callable[[Any], int | None] | None = None
 
 
 @dataclass

@@ -220,13 +220,22 @@ class PluginRegistry:
         return [plugin_id for plugin_id in self.plugins if plugin_id != CORE_ID]
 
     def enabled_ids(self) -> set[str]:
-        """Ids of the enabled modules, core included; read once per request."""
+        """Ids of the enabled modules, core included.
+
+        A request reads them once; a worker keeps them across requests until the
+        "modules" stamp changes (core.cache), so another worker's switch shows at once.
+        """
         if has_request_context() and "khet_enabled_plugins" in g:
             return g.khet_enabled_plugins
+        from core import cache
         from core.models import PluginState
 
-        rows = db.session.scalars(select(PluginState.plugin_id).where(PluginState.enabled.is_(True))).all()
-        enabled = {CORE_ID} | {plugin_id for plugin_id in rows if plugin_id in self.plugins}
+        def read() -> frozenset[str]:
+            return frozenset(db.session.scalars(select(PluginState.plugin_id).where(PluginState.enabled.is_(True))))
+
+        switched_on = cache.cached("enabled_modules", (cache.MODULES,), read)
+        # Filtered on each call, not kept: what is installed may change without the database (tests load modules).
+        enabled = {CORE_ID} | {plugin_id for plugin_id in switched_on if plugin_id in self.plugins}
         if has_request_context():
             g.khet_enabled_plugins = enabled
         return enabled

@@ -570,3 +570,39 @@ def run_in_threads(fn, n: int, *, expected: type[BaseException] | tuple = (), ap
     if stuck:
         race._add(race.errors, TimeoutError(f"threads still running after {timeout} s: {stuck}"))
     return race
+
+# --- counting queries ------------------------------------------------------------
+
+
+class QueryLog:
+    """The SQL statements ``engine`` runs inside the block: ``with QueryLog(db.engine) as log: ...; log.statements``.
+
+    For tests that hold a page to the queries it may make, so that a page that
+    quietly grows a query per request fails.
+    """
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _before(self, _connection, _cursor, statement, *_args):
+        self.statements.append(" ".join(statement.split()))
+
+    def __enter__(self) -> QueryLog:
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._before)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def touching(self, table: str) -> list[str]:
+        """The statements that name ``table``."""
+        return [statement for statement in self.statements if table in statement]

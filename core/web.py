@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from flask import current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from core import calendar
+from core import cache, calendar
 from core.db import db
 from core.plugin_api import MENU_SECTIONS
 from core.plugins import registry
@@ -26,10 +27,90 @@ SECTION_LABELS = {
 }
 
 
-def menu_for(user) -> list[tuple[str, object, list]]:
-    """[(section, label, [MenuItem...]), ...] of what this person may open, sorted by weight."""
+@dataclass(frozen=True)
+class MenuEntry:
+    """One menu link as the layout shows it: label translated and URL built once, not on every page."""
+
+    label: str
+    endpoint: str
+    url: str
+    badge: int | None = None
+    active: bool = False  # the page being shown
+    # MenuItem.badge when it is a function of the person, called per request: an int, or a select() of a count
+    count_badge: Callable | None = None
+
+
+@dataclass(frozen=True)
+class OfficeView:
+    """What the layout shows of the office; a plain copy a worker can keep between requests."""
+
+    name: str
+    short_name: str
+    logo_path: str | None
+    primary_colour: str
+
+
+def menu_for(user) -> list[tuple[str, str, list[MenuEntry]]]:
+    """[(section, label, [MenuEntry...]), ...] of what this person may open, sorted by weight.
+
+    Which links a person sees changes only with modules and grants: a worker keeps each person's
+    menu until the "modules" or "access" stamp changes (core.cache). Only the badges are counted
+    on every request.
+    """
     if not user.is_authenticated:
         return []
+    from core.i18n import current_locale
+
+    key = ("menu", user.id, str(current_locale()), request.script_root)
+    sections = cache.cached(key, (cache.MODULES, cache.ACCESS), lambda: _build_menu(user))
+    shown = _count_badges([entry for _s, _l, entries in sections for entry in entries], user)
+    for _section, _label, entries in sections:
+        for entry in entries:
+            if entry.endpoint == request.endpoint:
+                shown[entry] = replace(shown.get(entry, entry), active=True)
+    return [(section, label, [shown.get(entry, entry) for entry in entries]) for section, label, entries in sections]
+
+
+def _count_badges(entries: list[MenuEntry], user) -> dict[MenuEntry, MenuEntry]:
+    """The entries whose badge is counted per request, with today's count; every count in one query.
+
+    The bell's unread count joins the same query, since every signed-in page shows it.
+    """
+    from core.services import notifications
+
+    counted = {}
+    queries = {}
+    for entry in entries:
+        if entry.count_badge is None:
+            continue
+        value = entry.count_badge(user)
+        if isinstance(value, Select):
+            queries[entry] = value
+        else:
+            counted[entry] = replace(entry, badge=value or None)
+    bell = "khet_unread_notifications" not in g
+    if bell:
+        queries["bell"] = notifications.unread_count_query(user)
+    if queries:
+        # The badges' statements are kept by their owners; keeping the one that asks them all too spares
+        # SQLAlchemy building it and its cache key on every page. It is rebuilt when a badge's owner
+        # hands over a new statement (one that builds it on every call): one kept entry per person.
+        asked = tuple(queries.values())
+        kept = cache.cached(("menu_badges", user.id), (cache.MODULES, cache.ACCESS), lambda: [((), None)])
+        kept_for, statement = kept[0]
+        if len(kept_for) != len(asked) or any(a is not b for a, b in zip(kept_for, asked)):
+            statement = select(*(query.scalar_subquery() for query in asked))
+            kept[0] = (asked, statement)
+        row = db.session.execute(statement).one()
+        for entry, value in zip(queries, row):
+            if entry == "bell":
+                g.khet_unread_notifications = value or 0
+            else:
+                counted[entry] = replace(entry, badge=value or None)
+    return counted
+
+
+def _build_menu(user) -> tuple:
     items = [
         item
         for item in registry().collect("menu_items", user=user)
@@ -39,16 +120,36 @@ def menu_for(user) -> list[tuple[str, object, list]]:
     for section in MENU_SECTIONS:
         in_section = sorted((i for i in items if i.section == section), key=lambda i: (i.weight, str(i.label)))
         if in_section:
-            sections.append((section, SECTION_LABELS[section], in_section))
-    return sections
+            entries = tuple(
+                MenuEntry(
+                    label=str(item.label), endpoint=item.endpoint, url=url_for(item.endpoint, **item.url_kwargs),
+                    badge=None if callable(item.badge) else item.badge,
+                    count_badge=item.badge if callable(item.badge) else None,
+                )
+                for item in in_section
+            )
+            sections.append((section, str(SECTION_LABELS[section]), entries))
+    return tuple(sections)
+
+
+def current_office() -> OfficeView | None:
+    """The office as the layout shows it; a worker keeps it until the "office" stamp changes."""
+    from core.models import Office
+
+    def read():
+        office = Office.current()
+        if office is None:
+            return None
+        return OfficeView(name=office.name, short_name=office.short_name or "", logo_path=office.logo_path,
+                          primary_colour=office.primary_colour or "")
+
+    return cache.cached("office", (cache.OFFICE,), read)
 
 
 def template_context() -> dict:
-    from core.models import Office
-
     if "khet_layout" not in g:
         try:
-            g.khet_layout = {"office": Office.current(), "menu_sections": menu_for(current_user)}
+            g.khet_layout = {"office": current_office(), "menu_sections": menu_for(current_user)}
         except SQLAlchemyError:
             # Error pages render while the database is down; they still need a layout.
             db.session.rollback()

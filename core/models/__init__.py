@@ -13,4 +13,4 @@ from core.models.org import (  # noqa: F401
     school_list_members,
 )
 from core.models.access import Grant, LoginFailure, Role, role_members  # noqa: F401
-from core.models.settings import PluginState, Setting  # noqa: F401
+from core.models.settings import CacheStamp, PluginState, Setting  # noqa: F401

@@ -28,3 +28,20 @@ class Setting(db.Model):
     owner: Mapped[str] = mapped_column(String(64), primary_key=True)
     values: Mapped[dict] = mapped_column(JSON, default=dict)
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class CacheStamp(db.Model):
+    """A named stamp that changes whenever what it guards changes (modules, grants, the office).
+
+    Each worker keeps what changes rarely (enabled modules, a person's grants and
+    menu, the office) in its own memory, tagged with the stamps it was built
+    under, and reads the stamps once per request: a worker sees another
+    worker's change on its next request. A stamp is a random token, not a
+    counter, so a restored backup or an emptied table never brings back a value
+    that an old cache entry still carries.
+    """
+
+    __tablename__ = "core_cache_stamp"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))

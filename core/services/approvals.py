@@ -270,9 +270,21 @@ def acting_for(principal: Person, day: dt.date | None = None) -> Person | None:
 def principals_of(delegate: Person, day: dt.date | None = None) -> list[int]:
     """Ids of the people ``delegate`` acts for on ``day``."""
     day = day or calendar.local_today()
-    principal_ids = db.session.scalars(
-        select(Delegation.principal_id).where(Delegation.delegate_id == delegate.id, *_covering(day)).distinct()
-    ).all()
+    # The menu badges and the home card each ask: once per request.
+    return per_request(("approvals.principals_of", delegate.id, day), lambda: _principals_of(delegate, day))
+
+
+def _principals_of(delegate: Person, day: dt.date) -> list[int]:
+    from core import cache
+
+    # Most people act for nobody, yet every page's approvals badge asks: a worker keeps each person's
+    # delegations (few rows) until the "access" stamp changes, and only those covering the day cost queries.
+    delegations = cache.cached(("approvals.delegations_to", delegate.id), (cache.ACCESS,), lambda: tuple(
+        tuple(row) for row in db.session.execute(
+            select(Delegation.principal_id, Delegation.starts_on, Delegation.ends_on)
+            .where(Delegation.delegate_id == delegate.id))))
+    principal_ids = sorted({principal_id for principal_id, starts_on, ends_on in delegations
+                            if starts_on <= day <= ends_on})
     ids = []
     for principal_id in principal_ids:
         acting = acting_for(db.session.get(Person, principal_id), day)
@@ -773,11 +785,23 @@ def escalate_overdue(now: dt.datetime | None = None) -> list[Escalation]:
 
 def waiting_for(person: Person, day: dt.date | None = None):
     """A select() of the steps waiting for ``person``'s decision across all enabled modules:
-    their own, those escalated to them, and those of people they act for today."""
+    their own, those escalated to them, and those of people they act for today.
+
+    Every signed-in page counts it for the menu badge. Apart from the people acted for (asked
+    each time), it depends only on modules and grants, so a worker keeps the built statement
+    until those stamps change (core.cache): building it cost more than running it.
+    """
+    from core import cache
+
+    principals = tuple(principals_of(person, day))
+    return cache.cached(("approvals.waiting_for", person.id, principals), (cache.MODULES, cache.ACCESS),
+                        lambda: _waiting_for(person, principals))
+
+
+def _waiting_for(person: Person, principals: tuple[int, ...]):
     from core.plugins import registry
 
     deciders = [ApprovalStep.approver_id == person.id, ApprovalStep.escalated_to_id == person.id]
-    principals = principals_of(person, day)
     if principals:
         deciders.append(ApprovalStep.approver_id.in_(principals))
     closed = [not_(and_(ApprovalRequest.module == module, ApprovalRequest.kind == kind))
@@ -786,7 +810,7 @@ def waiting_for(person: Person, day: dt.date | None = None):
         select(ApprovalStep).join(ApprovalRequest)
         .where(
             ApprovalStep.status == "pending", ApprovalRequest.status == "pending", or_(*deciders),
-            ApprovalRequest.module.in_(registry().enabled_ids()), *closed,
+            ApprovalRequest.module.in_(sorted(registry().enabled_ids())), *closed,
         )
         .order_by(ApprovalStep.activated_at, ApprovalStep.id)
     )
@@ -794,9 +818,17 @@ def waiting_for(person: Person, day: dt.date | None = None):
 
 def waiting_count(person: Person) -> int:
     """How many decisions wait for ``person``; the menu badge and the home card share one count per request."""
-    return per_request(
-        ("approvals.waiting_count", person.id),
-        lambda: db.session.scalar(select(func.count()).select_from(waiting_for(person).order_by(None).subquery())) or 0,
+    return per_request(("approvals.waiting_count", person.id), lambda: db.session.scalar(waiting_count_query(person)) or 0)
+
+
+def waiting_count_query(person: Person):
+    """waiting_count as a select() of one count: the menu asks all its badges in one query."""
+    from core import cache
+
+    principals = tuple(principals_of(person))
+    return cache.cached(
+        ("approvals.waiting_count_query", person.id, principals), (cache.MODULES, cache.ACCESS),
+        lambda: select(func.count()).select_from(waiting_for(person).order_by(None).subquery()),
     )
 
 

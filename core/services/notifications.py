@@ -375,10 +375,20 @@ def inbox(person, unread_only: bool = False):
 
 
 def unread_count(person) -> int:
-    return db.session.scalar(
+    return db.session.scalar(unread_count_query(person)) or 0
+
+
+def unread_count_query(person):
+    """unread_count as a select() of one count: the layout asks it with the menu badges, in one query.
+
+    Every signed-in page asks it, so a worker keeps each person's statement (core.cache).
+    """
+    from core import cache
+
+    return cache.cached(("notifications.unread_count_query", person.id), (), lambda: (
         select(func.count()).select_from(Notification)
         .where(Notification.person_id == person.id, Notification.read_at.is_(None))
-    ) or 0
+    ))
 
 
 def mark_read(person, notification_id: int) -> Notification | None:

@@ -57,13 +57,12 @@ def menu_items(user):
     from plugins.rooms import services
     from plugins.rooms.permissions import APPROVE, BOOK, MANAGE, VIEW_STATS
 
-    waiting = services.waiting_count(user) if user.can(APPROVE) else 0
     return [
         MenuItem(_l("Meeting rooms"), "rooms.index", section="general", permission=BOOK, weight=60),
         MenuItem(_l("Book a room"), "rooms.new_booking", section="general", permission=BOOK, weight=61),
         MenuItem(_l("My room bookings"), "rooms.mine", section="general", permission=BOOK, weight=62),
         MenuItem(_l("Room bookings to approve"), "rooms.waiting", section="general", permission=APPROVE,
-                 weight=63, badge=waiting or None),
+                 weight=63, badge=services.waiting_count_query),
         MenuItem(_l("Manage meeting rooms"), "rooms.manage", section="general", permission=MANAGE, weight=64),
         MenuItem(_l("Meeting room usage"), "rooms.stats", section="general", permission=VIEW_STATS, weight=65),
     ]

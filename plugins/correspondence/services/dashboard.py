@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
+from core import cache
 from core.calendar import stored_day_range, to_local
 from core.db import db, utcnow
 from core.models import School
@@ -22,6 +23,10 @@ from plugins.correspondence.services.inbox import InboxFilter, inbox_of
 from plugins.correspondence.services.tracking import FOLLOW_UP_WINDOW, _letters_sent_by, is_sender
 
 SHOWN = 5  # items listed on a card; the rest are counted
+# The times in the cards' statements, bound when they run: the statements themselves are kept (_first_and_total).
+_SINCE = bindparam("since", type_=DateTime())
+_START = bindparam("start", type_=DateTime())
+_END = bindparam("end", type_=DateTime())
 
 
 # --- letters waiting for me ---------------------------------------------------------------
@@ -37,12 +42,12 @@ class Waiting:
 
 def waiting_for(person) -> Waiting:
     """Letters sent to me (my school, the group I keep) not yet received, and letters assigned to me still open."""
-    unreceived = inbox_of(person, InboxFilter(status="unreceived"))
-    assigned = _open_assignments_of(person)
-    return Waiting(
-        unreceived=_count(unreceived), first_unreceived=list(db.session.scalars(unreceived.limit(SHOWN))),
-        assigned=_count(assigned),
-        first_assigned=list(db.session.scalars(assigned.options(selectinload(Assignment.letter)).limit(SHOWN))))
+    first_unreceived, unreceived = _first_and_total(
+        "unreceived", person, lambda: inbox_of(person, InboxFilter(status="unreceived")))
+    first_assigned, assigned = _first_and_total(
+        "assigned", person, lambda: _open_assignments_of(person).options(selectinload(Assignment.letter)))
+    return Waiting(unreceived=unreceived, first_unreceived=first_unreceived, assigned=assigned,
+                   first_assigned=first_assigned)
 
 
 def _open_assignments_of(person):
@@ -53,8 +58,20 @@ def _open_assignments_of(person):
             .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.assigned_at, Assignment.id))
 
 
-def _count(statement) -> int:
-    return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+def _first_and_total(name: str, person, build, **times) -> tuple[list, int]:
+    """The first SHOWN rows of the statement ``build()`` makes and how many rows it has in all, in one query.
+
+    The total is a window count over the whole result, taken before LIMIT: every card lists a few and counts
+    the rest. The statement depends only on the person's grants and memberships (the times are bound
+    parameters), so a worker builds it once per person and keeps it until those change (core.cache):
+    building these statements cost the home page more than running them. Rows of one entity come back as
+    the entity; rows of several as tuples without the count.
+    """
+    statement = cache.cached(("correspondence.card", name, person.id), (cache.MODULES, cache.ACCESS),
+                             lambda: build().add_columns(func.count().over()).limit(SHOWN))
+    rows = db.session.execute(statement, times).all()
+    total = rows[0][-1] if rows else 0
+    return [row[0] if len(row) == 2 else tuple(row[:-1]) for row in rows], total
 
 
 # --- urgent letters not received ------------------------------------------------------------
@@ -76,25 +93,29 @@ def urgent_not_received(person, *, now: dt.datetime | None = None, as_sender: bo
     """For a recipient: my urgent letters not yet received. For a sender: the urgent letters my place sent
     (within the follow-up window) that some recipient has not received, with how many are waiting."""
     now = now or utcnow()
-    to_me = inbox_of(person, InboxFilter(status="unreceived", urgency="any_urgent"))
-    found = Urgent(to_me=_count(to_me), first_to_me=list(db.session.scalars(to_me.limit(SHOWN))))
+    first_to_me, to_me = _first_and_total(
+        "urgent_to_me", person, lambda: inbox_of(person, InboxFilter(status="unreceived", urgency="any_urgent")))
+    found = Urgent(to_me=to_me, first_to_me=first_to_me)
     if as_sender if as_sender is not None else is_sender(person):
-        waiting = _urgent_waiting(person, now).subquery()
-        found.sent = db.session.scalar(select(func.count()).select_from(waiting)) or 0
-        found.first_sent = [tuple(row) for row in db.session.execute(
-            select(Letter, waiting.c.waiting).join(waiting, waiting.c.letter_id == Letter.id)
-            .order_by(Letter.registered_at.desc(), Letter.id.desc()).limit(SHOWN))]
+        found.first_sent, found.sent = _first_and_total("urgent_sent", person, lambda: _urgent_sent(person),
+                                                        since=now - FOLLOW_UP_WINDOW)
     return found
 
 
-def _urgent_waiting(person, now: dt.datetime):
-    """(letter id, recipients waiting) of my place's recent urgent letters.
+def _urgent_sent(person):
+    waiting = _urgent_waiting(person).subquery()
+    return (select(Letter, waiting.c.waiting).join(waiting, waiting.c.letter_id == Letter.id)
+            .order_by(Letter.registered_at.desc(), Letter.id.desc()))
+
+
+def _urgent_waiting(person):
+    """(letter id, recipients waiting) of my place's urgent letters registered since the parameter ``since``.
 
     The recent letters are found by date first (registered_at index) and their unreceived deliveries through
     the ``(letter_id, received_at)`` index; only then is each letter checked against my registers, so the
     registry's hundreds of thousands of older letters are never read.
     """
-    recent = select(Letter.id).where(Letter.urgency != "normal", Letter.registered_at >= now - FOLLOW_UP_WINDOW)
+    recent = select(Letter.id).where(Letter.urgency != "normal", Letter.registered_at >= _SINCE)
     waiting = (select(Delivery.letter_id, func.count(Delivery.id).label("waiting"))
                .where(Delivery.letter_id.in_(recent), Delivery.received_at.is_(None))
                .group_by(Delivery.letter_id).subquery())
@@ -117,21 +138,25 @@ def schools_behind_yesterday(person, *, now: dt.datetime | None = None) -> Behin
     now = now or utcnow()
     yesterday = to_local(now).date() - dt.timedelta(days=1)
     start, end = stored_day_range(yesterday)
-    behind = _behind_on(person, start, end, now).subquery()
-    return Behind(
-        day=yesterday, schools=db.session.scalar(select(func.count()).select_from(behind)) or 0,
-        first=[tuple(row) for row in db.session.execute(
-            select(School, behind.c.letters).join(behind, behind.c.school_id == School.id)
-            .order_by(behind.c.letters.desc(), School.name).limit(SHOWN))])
+    first, schools = _first_and_total("behind", person, lambda: _schools_behind(person),
+                                      since=now - FOLLOW_UP_WINDOW, start=start, end=end)
+    return Behind(day=yesterday, schools=schools, first=first)
 
 
-def _behind_on(person, start: dt.datetime, end: dt.datetime, now: dt.datetime):
-    """(school id, letters) of my place's deliveries sent between ``start`` and ``end`` and not received; found
-    the same way as ``_urgent_waiting``: recent letters, their unreceived deliveries, then my registers."""
-    recent = select(Letter.id).where(Letter.registered_at >= now - FOLLOW_UP_WINDOW, Letter.registered_at < end)
+def _schools_behind(person):
+    behind = _behind_on(person).subquery()
+    return (select(School, behind.c.letters).join(behind, behind.c.school_id == School.id)
+            .order_by(behind.c.letters.desc(), School.name))
+
+
+def _behind_on(person):
+    """(school id, letters) of my place's deliveries sent between the parameters ``start`` and ``end`` and not
+    received; found the same way as ``_urgent_waiting``: recent letters, their unreceived deliveries, then my
+    registers."""
+    recent = select(Letter.id).where(Letter.registered_at >= _SINCE, Letter.registered_at < _END)
     pending = (select(Delivery.school_id, Delivery.letter_id)
                .where(Delivery.letter_id.in_(recent), Delivery.received_at.is_(None), Delivery.school_id.is_not(None),
-                      Delivery.sent_at >= start, Delivery.sent_at < end)
+                      Delivery.sent_at >= _START, Delivery.sent_at < _END)
                .distinct().subquery())
     return (select(pending.c.school_id, func.count(pending.c.letter_id).label("letters"))
             .join(Letter, Letter.id == pending.c.letter_id).where(_letters_sent_by(person))

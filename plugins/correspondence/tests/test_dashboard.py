@@ -11,7 +11,7 @@ from core.db import db, utcnow
 from plugins.correspondence import services
 from plugins.correspondence.models import Assignment, Delivery
 from plugins.correspondence.integrations import dashboard_cards
-from plugins.correspondence.services import inbox, sending
+from plugins.correspondence.services import dashboard, inbox, sending
 from plugins.correspondence.services.sending import Recipients
 
 pytestmark = pytest.mark.khet_plugins("correspondence")
@@ -142,3 +142,15 @@ def test_a_secret_letter_is_not_counted_for_someone_not_named(office, letter_fie
     db.session.commit()
     assert _card(office.outsider, "Letters waiting for me").context["waiting"].assigned == 0
     assert _card(office.reader, "Letters waiting for me").context["waiting"].unreceived == 1
+
+
+def test_a_card_lists_the_first_few_and_counts_them_all(office, schools, send):
+    """The list and its total come from one query (a window count); the total is not cut by the list's limit."""
+    clerk = _clerk_of(schools[0])
+    for n in range(dashboard.SHOWN + 2):
+        send(f"หนังสือที่ {n}", Recipients(school_ids=[schools[0].id]), urgency="urgent")
+    waiting = _card(clerk, "Letters waiting for me").context["waiting"]
+    assert (waiting.unreceived, len(waiting.first_unreceived)) == (dashboard.SHOWN + 2, dashboard.SHOWN)
+    urgent = _card(office.registry_clerk, "Urgent letters not received").context["urgent"]
+    assert (urgent.sent, len(urgent.first_sent)) == (dashboard.SHOWN + 2, dashboard.SHOWN)
+    assert all(waiting_here == 1 for _letter, waiting_here in urgent.first_sent)

@@ -14,15 +14,20 @@ from plugins.notices.services.access import visible
 
 def current_notices():
     """A select() of the notices still standing, pinned first, newest first."""
-    return visible(
-        select(Notice)
-        .options(selectinload(Notice.group))  # the list shows each notice's group: one query, not one per row
-        .order_by(Notice.pinned.desc(), Notice.published_at.desc(), Notice.id.desc())
-    )
+    # The list shows each notice's group: one query, not one per row.
+    return _standing().options(selectinload(Notice.group))
+
+
+def _standing():
+    return visible(select(Notice).order_by(Notice.pinned.desc(), Notice.published_at.desc(), Notice.id.desc()))
 
 
 def latest(limit: int = 5) -> list[Notice]:
-    return list(db.session.scalars(current_notices().limit(limit)))
+    """The home card's few notices: title and date only, so their groups are not loaded (a second query)."""
+    from core import cache
+
+    # Kept by the worker (core.cache): building the statement cost the home page more than running it.
+    return list(db.session.scalars(cache.cached(("notices.latest", limit), (), lambda: _standing().limit(limit))))
 
 
 def find(words: str, limit: int) -> list[Notice]:

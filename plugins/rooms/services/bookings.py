@@ -190,11 +190,19 @@ def bookings_of(person):
 
 
 def upcoming_of(person, limit: int = 5, now: dt.datetime | None = None) -> list[Booking]:
-    return list(db.session.scalars(
+    """The person's next meetings (the home card). The statement is built once per person and kept by the
+    worker (core.cache), the time bound when it runs: building it cost more than running it."""
+    from sqlalchemy import DateTime, bindparam
+
+    from core import cache
+
+    statement = cache.cached(("rooms.upcoming_of", person.id, limit), (), lambda: (
         select(Booking).join(Booking.reservation)
-        .where(Booking.booked_by_id == person.id, Reservation.status.in_(OPEN_STATUSES), Reservation.ends_at > _now(now))
+        .where(Booking.booked_by_id == person.id, Reservation.status.in_(OPEN_STATUSES),
+               Reservation.ends_at > bindparam("upcoming_after", type_=DateTime()))
         .order_by(Reservation.starts_at).limit(limit)
-    ).unique())
+    ))
+    return list(db.session.scalars(statement, {"upcoming_after": _now(now)}).unique())
 
 
 def person_left(person, now: dt.datetime | None = None) -> None:

@@ -121,3 +121,35 @@ def waiting_for(person) -> list[Waiting]:
 
 def waiting_count(person) -> int:
     return len(waiting_for(person))
+
+
+def waiting_count_query(person):
+    """waiting_count as a select() of one count, for the menu badge: no step or booking is loaded.
+
+    Built once per person and kept by the worker like approvals.waiting_for, which it narrows.
+    """
+    from core import cache
+
+    principals = tuple(approvals.principals_of(person))
+    return cache.cached(("rooms.waiting_count_query", person.id, principals), (cache.MODULES, cache.ACCESS),
+                        lambda: _waiting_count_query(person))
+
+
+def _waiting_count_query(person):
+    from sqlalchemy import String, and_, cast, exists, func, or_, select
+
+    from core.services.booking import Reservation
+
+    if db.engine.dialect.name in ("mysql", "mariadb"):
+        # MariaDB compares a text and a number as numbers; a CAST to text there takes the connection's
+        # collation, which may differ from the column's ("illegal mix of collations").
+        is_the_booking = ApprovalRequest.record_id == Booking.id
+    else:
+        is_the_booking = cast(Booking.id, String) == ApprovalRequest.record_id
+    still_pending = exists().where(
+        Booking.reservation_id == Reservation.id, Reservation.status == PENDING,
+        or_(and_(ApprovalRequest.kind == KIND_SERIES, Booking.series_id == ApprovalRequest.record_id),
+            and_(ApprovalRequest.kind != KIND_SERIES, is_the_booking)),
+    )
+    steps = approvals.waiting_for(person).where(ApprovalRequest.module == MODULE, still_pending).order_by(None)
+    return select(func.count()).select_from(steps.subquery())

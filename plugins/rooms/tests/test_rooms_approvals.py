@@ -96,3 +96,23 @@ def test_a_room_cannot_name_an_approver_who_may_not_approve(people):
     assert services.save_room(None, RoomFields(name="ห้องใหญ่", needs_approval=True, approver=people.approver),
                               people.manager).approver_id == people.approver.id
     assert db.session.scalar(select(Booking)) is None
+
+
+def test_the_menu_badge_counts_what_the_waiting_page_lists(people, waiting, login_as):
+    """The badge is one SQL count (waiting_count_query); it must agree with waiting_count's rows."""
+    record, _request = waiting
+    assert db.session.scalar(services.waiting_count_query(people.approver)) == services.waiting_count(people.approver) == 1
+    page = login_as(people.approver).get("/account/password").get_data(as_text=True)
+    assert 'href="/rooms/waiting"' in page and '<span class="badge text-bg-danger ms-2">1</span>' in page
+    services.cancel_booking(record, people.booker, now=NOW)
+    db.session.commit()
+    assert db.session.scalar(services.waiting_count_query(people.approver)) == services.waiting_count(people.approver)
+
+
+def test_the_menu_badge_counts_a_recurring_request_once(people, make_room, details):
+    import datetime as dt
+
+    room = make_room(needs_approval=True)
+    services.request_series(room, at(1, 9), at(1, 10), people.booker, details(title="ประชุมประจำสัปดาห์"),
+                            "weekly", until=dt.date(2027, 3, 29), now=NOW)
+    assert db.session.scalar(services.waiting_count_query(people.approver)) == services.waiting_count(people.approver) == 1

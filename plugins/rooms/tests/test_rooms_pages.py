@@ -377,3 +377,14 @@ def test_the_home_page_card_shows_my_next_meetings(people, make_room, login_as, 
     client.post("/rooms/book", data=form_for(room, day, title="ประชุมถัดไป"))
     page = client.get("/").get_data(as_text=True)
     assert "data-rooms-card" in page and "ประชุมถัดไป" in page
+
+
+def test_the_home_card_s_kept_statement_asks_for_meetings_after_the_time_of_each_visit(app, people, make_room, details):
+    """upcoming_of keeps its statement between requests; the time is a parameter, so a meeting that ended drops off."""
+    from plugins.rooms.tests.helpers import NOW, at
+
+    record = services.request_booking(make_room(), at(1, 9), at(1, 10), people.booker, details(title="ประชุมเช้า"), now=NOW)
+    db.session.commit()
+    with app.test_request_context("/"):
+        assert [b.id for b in services.upcoming_of(people.booker, now=NOW)] == [record.id]
+        assert services.upcoming_of(people.booker, now=at(1, 11)) == []

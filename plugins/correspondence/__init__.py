@@ -52,10 +52,10 @@ def migrations_folder():
 @hookimpl
 def permissions():
     return [
-        Permission("correspondence.read", _l("Read the office's and groups' registers of letters")),
-        Permission("correspondence.register", _l("Register letters and take letter numbers")),
-        Permission("correspondence.secret", _l("Keep the secret letters register")),
-        Permission("correspondence.send", _l("Send letters to schools, groups and people")),
+        Permission("correspondence.read", _l("Read the office's and groups' registers of letters"), scopable=True),
+        Permission("correspondence.register", _l("Register letters and take letter numbers"), scopable=True),
+        Permission("correspondence.secret", _l("Keep the secret letters register"), scopable=True),
+        Permission("correspondence.send", _l("Send letters to schools, groups and people"), scopable=True),
     ]
 
 

@@ -9,9 +9,9 @@ import zlib
 
 from sqlalchemy import select
 
-from core import calendar
+from core import calendar, org_services
 from core.db import db, utcnow
-from core.models import Grant, Group, Person
+from core.models import Group, Person
 from core.services import attachments
 from plugins.rooms import services
 from plugins.rooms.models import FeedToken
@@ -30,7 +30,8 @@ def _people(*usernames) -> list[Person]:
 
 
 def _grant(code: str, **to) -> None:
-    db.session.add(Grant(permission=code, **to))
+    """Through the service the admin pages use: the demo grants only what an admin could."""
+    org_services.grant_permission(code, **to)
 
 
 def create_demo_rooms(rng) -> None:
@@ -39,13 +40,13 @@ def create_demo_rooms(rng) -> None:
     if admin is None or head is None:
         return
     for group in groups.values():
-        _grant("rooms.book", group_id=group.id)
-    _grant("rooms.approve", person_id=head.id)
+        _grant("rooms.book", group=group)
+    _grant("rooms.approve", person=head)
     for username in ("director", "admin_head"):
         for person in _people(username):
-            _grant("rooms.view_stats", person_id=person.id)
+            _grant("rooms.view_stats", person=person)
     if officer is not None:
-        _grant("rooms.manage", person_id=officer.id)
+        _grant("rooms.manage", person=officer)
     db.session.commit()
 
     rooms = [

@@ -8,7 +8,9 @@ Installed with Khet (entry point ``pytest11``), so a module's tests can use:
                    (pass ``csrf=False`` to send none, as an attacker would)
 ``login_as``       ``login_as(person)`` signs the client in and returns it
 ``make_person``, ``make_group``, ``make_school``, ``make_office``, ``grant``
-                   factories that commit and return the new record
+                   factories that commit and return the new record (``grant`` through the
+                   admin pages' service, so it refuses what an admin could not grant)
+``demo_database``  the demo office of `khet demo`, seeded once per run and copied in per test
 
 The database is SQLite in a temporary folder, or a throwaway database on the
 server named by ``KHET_TEST_DATABASE_URL`` (PostgreSQL or MariaDB). Every row

@@ -287,9 +287,12 @@ def demo_database(app, khet_demo_snapshot):
     """
     from core.db import db
 
+    from core.plugins import registry
+
     db.session.rollback()
     db.session.remove()
     khet_demo_snapshot.restore()
+    registry(app).forget_cached_state()  # this test's context may remember the modules it had before
     return khet_demo_snapshot
 
 

@@ -28,7 +28,8 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	@echo "==> running the whole test suite, one worker per core (SQLite; set KHET_TEST_DATABASE_URL for PostgreSQL or MariaDB)"
-	@$(BIN)/python -m pytest -n auto
+	@# Bytecode on: pytest keeps the assert-rewritten test modules in __pycache__ instead of redoing them in each worker.
+	@PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto
 
 clean-demo:
 	rm -rf instance/khet.db* instance/uploads instance/secret_key

@@ -309,8 +309,12 @@ def db_upgrade():
     """Bring core and every installed module to its newest schema."""
     from core import migrate
 
-    for component in migrate.upgrade_all(current_app._get_current_object()):
-        click.echo(_("up to date: %(component)s", component=component))
+    for done in migrate.upgrade_components(current_app._get_current_object()):
+        if done.changed:
+            click.echo(_("%(component)s: migrated %(before)s → %(after)s", component=done.component,
+                         before=done.before or _("(empty)"), after=done.after))
+        else:
+            click.echo(_("%(component)s: already at head (%(revision)s)", component=done.component, revision=done.after))
 
 
 @db_group.command("check", with_appcontext=False)
@@ -514,6 +518,7 @@ def demo_command(serve, host, port):
     """Create (once) a demo office with schools, people and data in every module, then serve it."""
     from core import demo, migrate
     from core.db import write_transaction
+    from core.models import Office
 
     _write_config(default_instance_path(), None)
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
@@ -521,8 +526,10 @@ def demo_command(serve, host, port):
         _check_database(schema=False)
         click.echo(_("migrating the database ..."))
         migrate.upgrade_all(app)
+        if Office.current() is None:
+            click.echo(_("seeding the demo office (a year of letters takes a minute or two) ..."))
         with write_transaction():
-            created = demo.seed_demo()
+            created = demo.seed_demo(progress=lambda line: click.echo(f"  {line}"))
     if created:
         click.echo(_("demo office created"))
         click.echo(_("sign in as admin / %(admin)s (or any demo person, password %(everyone)s)",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
+from collections.abc import Callable
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from core import security, seed
 from core.db import db
@@ -34,11 +37,17 @@ LAST_NAMES = (
 )
 
 
-def seed_demo(rng: random.Random | None = None) -> bool:
-    """Create the demo office once; returns False (and changes nothing) when an office exists."""
+def seed_demo(rng: random.Random | None = None, progress: Callable[[str], None] | None = None) -> bool:
+    """Create the demo office once; returns False (and changes nothing) when an office exists.
+
+    ``progress`` is told, step by step, what was made and how long it took (`khet demo` prints it: seeding
+    a year of letters takes a while, and a silent terminal looks stuck).
+    """
     if Office.current() is not None:
         return False
     rng = rng or random.Random(2569)
+    tell = progress or (lambda _line: None)
+    started = time.perf_counter()
     office = seed.seed_office(
         "สำนักงานเขตพื้นที่การศึกษาประถมศึกษาชัยนาท (สาธิต)", short_name="สพป.ชัยนาท (สาธิต)", letter_code="ศธ 04999"
     )
@@ -129,16 +138,39 @@ def seed_demo(rng: random.Random | None = None) -> bool:
     administrators.members.append(admin)
     db.session.commit()
 
+    tell(_("office: %(groups)s groups, %(schools)s schools, %(people)s people (%(seconds)s s)",
+           groups=len(groups), schools=len(schools), people=db.session.scalar(select(func.count()).select_from(Person)),
+           seconds=_seconds_since(started)))
+
     reg = registry()
     for plugin_id in reg.module_ids:
         reg.set_enabled(plugin_id, True)
+    started = time.perf_counter()
     from core.services.holidays import import_sample
     import_sample()  # the shipped BE 2570 holidays: working days and Admin > Holidays look like a real office's
     _seed_workflow()
-    # Each module seeds its own data; one that fails stops the demo with its error.
-    list(reg.call_each("demo_data", office=office, rng=rng))
-    db.session.commit()
+    tell(_("holidays, approvals, notifications and audit rows (%(seconds)s s)", seconds=_seconds_since(started)))
+    # Each module seeds its own data, in the order the hook calls them; one that fails stops the demo with its error.
+    enabled = reg.enabled_ids()
+    for plugin_id in [impl.plugin_name for impl in reg.pm.hook.demo_data.get_hookimpls()]:
+        if plugin_id not in enabled:
+            continue
+        started, before = time.perf_counter(), _rows_of(reg, plugin_id)
+        reg.call_one(plugin_id, "demo_data", office=office, rng=rng)
+        db.session.commit()
+        added = format(_rows_of(reg, plugin_id) - before, ",")
+        tell(_("%(module)s: %(rows)s rows (%(seconds)s s)", module=plugin_id, rows=added, seconds=_seconds_since(started)))
     return True
+
+
+def _rows_of(reg, plugin_id: str) -> int:
+    """Rows in the module's own tables (for the progress lines)."""
+    tables = [db.metadata.tables[name] for name in reg.plugins[plugin_id].tables if name in db.metadata.tables]
+    return sum(db.session.scalar(select(func.count()).select_from(table)) for table in tables)
+
+
+def _seconds_since(started: float) -> str:
+    return f"{time.perf_counter() - started:.1f}"
 
 
 def _seed_workflow() -> None:

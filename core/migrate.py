@@ -7,6 +7,7 @@ everyone else's history intact. Revisions never import live models.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from sqlalchemy import inspect
 
 from core.db import db
 from core.plugins import registry
@@ -50,20 +55,75 @@ def _config(component: Component, connection, output=None) -> Config:
     return config
 
 
+@dataclass(frozen=True)
+class Upgrade:
+    """What upgrading did to one component: its revision before and after (None: no tables yet)."""
+
+    component: str
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
 def upgrade_all(app, output=None) -> list[str]:
-    """Bring every installed component to its head; returns the ids migrated."""
+    """Bring every installed component to its head; returns the ids of the components with migrations."""
+    return [done.component for done in upgrade_components(app, output)]
+
+
+def upgrade_components(app, output=None) -> list[Upgrade]:
+    """Bring every installed component to its head, and say for each where it was and where it is now.
+
+    Refuses by name, before migrating anything, a module whose models have no migration at all; after
+    migrating, a module whose models name tables that its migrations never made.
+    """
     done = []
-    with app.app_context():
-        for component in components(app):
-            if component.folder is None:
-                if component.tables:
-                    raise MigrationError(f"module {component.id!r} has tables but no migrations folder")
+    with _app_context(app):
+        found = components(app)
+        for component in found:
+            if component.tables and not _has_revisions(component):
+                raise MigrationError(_(
+                    "the module %(module)s has models but no migration (tables %(tables)s): "
+                    "write one with `khet db revision %(module)s -m \"first tables\"`",
+                    module=component.id, tables=", ".join(sorted(component.tables))))
+        for component in found:
+            if component.folder is None or not _has_revisions(component):
                 continue
             with db.engine.connect() as connection:
+                before = _current_revision(connection, component)
                 command.upgrade(_config(component, connection, output), "head")
                 connection.commit()
-            done.append(component.id)
+                done.append(Upgrade(component.id, before, _current_revision(connection, component)))
+        with db.engine.connect() as connection:
+            present = set(inspect(connection).get_table_names())
+        for component in found:
+            missing = sorted(component.tables - present)
+            if missing:
+                raise MigrationError(_(
+                    "the module %(module)s has models that no migration makes (tables %(tables)s): "
+                    "write one with `khet db revision %(module)s -m \"...\"`",
+                    module=component.id, tables=", ".join(missing)))
     return done
+
+
+def _app_context(app):
+    """The app's context: the one already pushed (which may speak the terminal's language), else a new one."""
+    if has_app_context() and current_app._get_current_object() is app:
+        return contextlib.nullcontext()
+    return app.app_context()
+
+
+def _has_revisions(component: Component) -> bool:
+    if component.folder is None or not Path(component.folder).is_dir():
+        return False
+    return ScriptDirectory.from_config(_config(component, connection=None)).get_current_head() is not None
+
+
+def _current_revision(connection, component: Component) -> str | None:
+    context = MigrationContext.configure(connection, opts={"version_table": f"alembic_version_{component.id}"})
+    return context.get_current_revision()
 
 
 def current_revisions(app) -> dict[str, str | None]:

@@ -29,7 +29,7 @@ BUILTIN_ROLES = (
 
 def seed_office(name: str, short_name: str = "", letter_code: str = "") -> Office:
     """Create the office, its standard groups and built-in roles, once; later calls change nothing."""
-    from core.models import Grant
+    from core import org_services
 
     office = Office.current()
     if office is None:
@@ -44,7 +44,7 @@ def seed_office(name: str, short_name: str = "", letter_code: str = "") -> Offic
             role = Role(code=code, name=role_name)
             db.session.add(role)
             db.session.flush()
-            for permission in permissions:
-                db.session.add(Grant(permission=permission, role_id=role.id))
+            for permission in permissions:  # through the admin pages' service, as every grant
+                org_services.grant_permission(permission, role=role)
     db.session.commit()
     return office

@@ -25,15 +25,16 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture
-def demo(app):
-    """The demo office of `khet demo`, every module enabled; returns {username: Person} of DEMO_ROLES."""
+def demo(app, demo_database):
+    """The demo office of `khet demo`, every module enabled; returns {username: Person} of DEMO_ROLES.
+
+    Seeded once per test session and copied into this test's database (``core.testing.demo_database``).
+    """
     from sqlalchemy import select
 
     from core.db import db
-    from core.demo import seed_demo
     from core.models import Person
 
-    assert seed_demo(), "the test database already had an office"
     people = db.session.scalars(select(Person).where(Person.username.in_(DEMO_ROLES))).all()
     found = {person.username: person for person in people}
     missing = set(DEMO_ROLES) - set(found)

@@ -27,7 +27,6 @@ from core.app import create_app
 from core.backup import decode_value, derived_tables, encode_value
 from core.cli import cli
 from core.db import db
-from core.demo import seed_demo
 from core.models import Person
 from core.plugins import discover_entry_points
 from core.testing import _server_database
@@ -96,11 +95,11 @@ def installation(tmp_path, typesample):
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory, typesample):
+def office(tmp_path_factory, typesample, khet_demo_snapshot):
     """One seeded installation and its backup, shared by the tests that only read them."""
     installations = Installations(tmp_path_factory.mktemp("office"), typesample)
     source = installations.make()
-    seed_source(source)
+    seed_source(source, khet_demo_snapshot)
     backup = back_up(source, installations.folder / "office.zip")
     yield source, backup
     installations.close()
@@ -111,13 +110,13 @@ def khet(app, *args):
     return CliRunner().invoke(cli, [str(arg) for arg in args], obj=ScriptInfo(create_app=lambda: app), env={"LANG": "C"})
 
 
-def seed_source(app) -> None:
-    """The demo office, type sample rows and uploaded files."""
+def seed_source(app, demo_snapshot) -> None:
+    """The demo office (copied from the test session's, ``core.testing.khet_demo_snapshot``), type sample rows and uploaded files."""
     from tests.fake_plugins.typesample.models import Record, Tag
 
     migrate.upgrade_all(app)
+    demo_snapshot.restore(app)
     with app.app_context():
-        assert seed_demo()
         admin = db.session.scalar(sa.select(Person).where(Person.username == "admin"))
         first = Record(
             title="บันทึกข้อความ ที่ ศธ 04999/123", day=dt.date(2024, 2, 29), at=dt.datetime(2025, 3, 1, 8, 30, 15, 123456),
@@ -232,9 +231,9 @@ def test_restore_brings_back_every_row_and_file_and_new_rows_get_fresh_ids(offic
 
 
 @needs_server
-def test_an_office_moves_from_sqlite_to_the_database_server(installation, tmp_path):
+def test_an_office_moves_from_sqlite_to_the_database_server(installation, tmp_path, khet_demo_snapshot):
     source = installation("sqlite")
-    seed_source(source)
+    seed_source(source, khet_demo_snapshot)
     backup = back_up(source, tmp_path / "from-sqlite.zip")
     target = installation()
 
@@ -244,9 +243,9 @@ def test_an_office_moves_from_sqlite_to_the_database_server(installation, tmp_pa
 
 
 @needs_server
-def test_an_office_moves_from_the_database_server_back_to_sqlite(installation, tmp_path):
+def test_an_office_moves_from_the_database_server_back_to_sqlite(installation, tmp_path, khet_demo_snapshot):
     source = installation()
-    seed_source(source)
+    seed_source(source, khet_demo_snapshot)
     backup = back_up(source, tmp_path / "from-server.zip")
     target = installation("sqlite")
 

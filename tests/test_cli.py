@@ -8,6 +8,7 @@ server); the failure cases that matter to a shell also run as a real process.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -36,8 +37,8 @@ NOT_SET_UP = "Error: the database is not set up: run `khet db upgrade`"
 class Installation:
     """An instance folder (and database) that `khet` commands act on, as KHET_INSTANCE_PATH names it."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, folder: Path, entry_points=None):
+        self.folder, self.entry_points = folder, entry_points
         self.env = {"KHET_INSTANCE_PATH": str(folder), "LANG": "C", "KHET_ADMIN_PASSWORD": None, "KHET_DEBUG": None}
         self.apps = []
         self.drop = None
@@ -49,7 +50,7 @@ class Installation:
         """Run `khet ...` as a person at a terminal would (the app is built from the environment, as in real use)."""
 
         def build():
-            app = create_app()
+            app = create_app(entry_points=self.entry_points)
             self.apps.append(app)
             return app
 
@@ -215,11 +216,76 @@ def test_db_upgrade_then_check_finds_models_and_migrations_agree(installation):
     check = installation.khet("db", "check")
 
     assert upgrade.exit_code == 0, upgrade.output
-    assert "up to date: core" in upgrade.output
     assert check.exit_code == 0, check.output
     assert "models and migrations agree" in check.output
     current = installation.khet("db", "current")
     assert "core: (empty)" not in current.output
+
+
+def heads(installation) -> dict[str, str]:
+    """Each component's newest revision, as its migrations folder has it."""
+    from core import migrate
+    from core.backup import script_directory
+
+    app = installation.app()
+    return {c.id: script_directory(c).get_current_head() for c in migrate.components(app) if c.folder is not None}
+
+
+def test_db_upgrade_says_each_component_it_migrated_from_and_to_then_that_all_are_at_head(installation):
+    first = installation.khet("db", "upgrade")
+    again = installation.khet("db", "upgrade")
+
+    assert first.exit_code == 0, first.output
+    newest = heads(installation)
+    assert {"core", "notices", "rooms", "correspondence"} <= newest.keys()
+    assert first.output.splitlines() == [f"{c}: migrated (empty) → {head}" for c, head in newest.items()]
+    assert again.exit_code == 0, again.output
+    assert again.output.splitlines() == [f"{c}: already at head ({head})" for c, head in newest.items()]
+
+
+def test_db_upgrade_speaks_thai_in_a_thai_terminal(installation):
+    result = installation.khet("db", "upgrade", env={"LANG": "th_TH.UTF-8"})
+
+    assert result.exit_code == 0, result.output
+    assert f"core: migrate แล้ว (ว่าง) → {heads(installation)['core']}" in result.output.splitlines()
+
+
+@pytest.fixture
+def forget_fake_tables():
+    """Fake modules put plain tables into Khet's metadata when loaded; take them out again after the test."""
+    yield
+    for name in [n for n in db.metadata.tables if n.startswith(("unmigrated_", "halfmigrated_"))]:
+        db.metadata.remove(db.metadata.tables[name])
+
+
+@pytest.mark.parametrize(("module", "says"), [
+    ("unmigrated", "Error: the module unmigrated has models but no migration (tables unmigrated_note): "
+                   'write one with `khet db revision unmigrated -m "first tables"`'),
+    ("halfmigrated", "Error: the module halfmigrated has models that no migration makes (tables halfmigrated_stamp): "
+                     'write one with `khet db revision halfmigrated -m "..."`'),
+])
+def test_db_upgrade_names_a_module_whose_models_have_no_migration(tmp_path, forget_fake_tables, module, says):
+    from tests.fake_plugins import entry_point, installed
+
+    installation = Installation(tmp_path / "instance", entry_points=[*installed("notices"), entry_point(module)])
+    try:
+        result = installation.khet("db", "upgrade")
+        assert result.exit_code == 1
+        assert one_error_line(result) == says
+    finally:
+        installation.close()
+
+
+def test_db_upgrade_refuses_a_module_without_migrations_before_migrating_anything(tmp_path, forget_fake_tables):
+    from tests.fake_plugins import entry_point, installed
+
+    installation = Installation(tmp_path / "instance", entry_points=[*installed("notices"), entry_point("unmigrated")])
+    try:
+        assert installation.khet("db", "upgrade").exit_code == 1
+        current = installation.khet("db", "current")
+        assert "core: (empty)" in current.output and "notices: (empty)" in current.output
+    finally:
+        installation.close()
 
 
 def test_a_database_url_khet_cannot_use_is_one_line_in_a_real_shell(installation):
@@ -375,6 +441,14 @@ def test_demo_creates_the_demo_office_once(installation):
 
     assert first.exit_code == 0, first.output
     assert "demo office created" in first.output
+    # It says what it is doing while it seeds: the office, then each module with its rows and time.
+    progress = first.output.splitlines()
+    assert any(re.fullmatch(r"  office: \d+ groups, 30 schools, \d+ people \(\d+\.\d s\)", line) for line in progress), first.output
+    for module in ("notices", "rooms", "correspondence"):
+        assert any(re.fullmatch(rf"  {module}: [\d,]+ rows \(\d+\.\d s\)", line) for line in progress), first.output
+    letters = next(line for line in progress if line.startswith("  correspondence: "))
+    assert int(letters.split()[1].replace(",", "")) > 1000
+    assert "seeding" not in again.output
     assert again.exit_code == 0
     assert "an office already exists" in again.output
     with installation.app().app_context():

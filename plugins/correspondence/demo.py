@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from core import org_services
 from core.calendar import be_year, bangkok_at, local_today, to_stored
 from core.db import db, utcnow
 from core.demo import FIRST_NAMES, LAST_NAMES
-from core.models import Grant, Group, Person, School, SchoolNetwork
+from core.models import Group, Person, School, SchoolNetwork
 from core.services.holidays import DaysOff
 from plugins.correspondence import services
 from plugins.correspondence.models import Delivery, Letter
@@ -161,15 +162,18 @@ def _clerk_of(school: School) -> Person | None:
 
 
 def _grant_rights(clerk: Person, groups: list[Group], group_clerks: dict[int, Person]) -> None:
-    """The central registry keeps every register and sends; each group's first officer keeps the group's registers."""
+    """The central registry keeps every register and sends; each group's first officer keeps the group's registers.
+
+    Granted through the service the admin pages use, so the demo's scoped grants are ones an admin can make.
+    """
     for permission in (REGISTER, SECRET, SEND):
-        db.session.add(Grant(permission=permission, person_id=clerk.id))
+        org_services.grant_permission(permission, person=clerk)
     for group in groups:
-        db.session.add(Grant(permission=READ, group_id=group.id))
+        org_services.grant_permission(READ, group=group)
         group_clerk = group_clerks.get(group.id)
         if group_clerk is not None:
-            db.session.add(Grant(permission=REGISTER, person_id=group_clerk.id, scope_group_id=group.id))
-            db.session.add(Grant(permission=SEND, person_id=group_clerk.id, scope_group_id=group.id))
+            org_services.grant_permission(REGISTER, person=group_clerk, scope=group)
+            org_services.grant_permission(SEND, person=group_clerk, scope=group)
     db.session.commit()
 
 

@@ -16,8 +16,10 @@ SEND = f"{PLUGIN_ID}.send"
 def declared() -> list[Permission]:
     """What the module declares to core (the ``permissions`` hook), with the label an admin sees."""
     return [
-        Permission(READ, _l("Read the office's and groups' registers of letters")),
-        Permission(REGISTER, _l("Register letters and take letter numbers")),
-        Permission(SECRET, _l("Keep the secret letters register")),
-        Permission(SEND, _l("Send letters to schools, groups and people")),
+        # Scopable: the rules ask where a person holds these (a group's or a school's registers), so an admin may
+        # grant them within one group or school (docs/permissions.md).
+        Permission(READ, _l("Read the office's and groups' registers of letters"), scopable=True),
+        Permission(REGISTER, _l("Register letters and take letter numbers"), scopable=True),
+        Permission(SECRET, _l("Keep the secret letters register"), scopable=True),
+        Permission(SEND, _l("Send letters to schools, groups and people"), scopable=True),
     ]

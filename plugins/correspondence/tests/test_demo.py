@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from core import security
 from core.calendar import local_today, to_local
 from core.db import db
-from core.demo import ADMIN_PASSWORD, DEMO_PASSWORD, seed_demo
+from core.demo import ADMIN_PASSWORD, DEMO_PASSWORD
 from core.models import Person, School
 from plugins.correspondence.models import Assignment, Delivery, Letter, Register, Route, SecretReader
 
@@ -20,8 +20,8 @@ pytestmark = pytest.mark.khet_plugins("correspondence")
 
 
 @pytest.fixture
-def demo(app):
-    assert seed_demo(), "the test database already had an office"
+def demo(app, demo_database):
+    """The demo office, seeded once per test session and copied into this test's database."""
     return {p.username: p for p in db.session.scalars(select(Person).where(Person.username.in_(
         ["admin", "admin1", "admin_head", "director", "school1_clerk", "school2_clerk"])))}
 

@@ -121,8 +121,6 @@ def _init_database(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from core.models import Person
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
@@ -131,13 +129,9 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_person(session_id: str):
-        person_id, _, version = session_id.partition(":")
-        if not person_id.isdigit():
-            return None
-        person = db.session.get(Person, int(person_id))
-        if person is None or not person.active or str(person.session_version) != version:
-            return None
-        return person
+        from core import security
+
+        return security.load_session_person(session_id)
 
 
 def _register_plugin_cli(app: Flask, registry: PluginRegistry) -> None:

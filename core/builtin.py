@@ -34,7 +34,7 @@ def model_classes():
 
     return [
         m.Office, m.Group, m.SchoolNetwork, m.School, m.SchoolList, m.Person, m.GroupMembership,
-        m.SchoolMembership, m.Delegation, m.Role, m.Grant, m.LoginFailure, m.PluginState, m.Setting,
+        m.SchoolMembership, m.Delegation, m.Role, m.Grant, m.LoginFailure, m.SignInSession, m.PluginState, m.Setting,
     ]
 
 

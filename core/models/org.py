@@ -175,8 +175,17 @@ class Person(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        # The version makes old session cookies stale after a password change.
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login's id for the cookie: this person and a server-side session (core.security).
+
+        The session this person was loaded with, or a new one: every id handed out
+        names a row that signing out deletes.
+        """
+        token = getattr(self, "_session_token", None)
+        if token:
+            return f"{self.id}:{token}"
+        from core import security
+
+        return security.start_session(self)
 
     @property
     def groups(self) -> list[Group]:

@@ -100,3 +100,14 @@ def cli_commands():
     from core.views.notifications import mail_cli
 
     return [approvals_cli, mail_cli]  # khet core approvals escalate, khet core mail send: for cron
+
+
+@hookimpl
+def scheduled_jobs():
+    import datetime as dt
+
+    from core.plugin_api import ScheduledJob
+    from core.services.attachments import sweep_job
+
+    return [ScheduledJob("core.sweep_orphans", _l("Remove attachment files left behind by crashed processes"),
+                         sweep_job, every=dt.timedelta(hours=6))]

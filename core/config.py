@@ -39,6 +39,7 @@ DEFAULTS = {
     "SESSION_IDLE_MINUTES": 120,  # a session unused this long ends
     "SESSION_ABSOLUTE_MINUTES": 720,  # and every session ends this long after signing in
     "UPLOAD_FOLDER": None,  # None -> instance/uploads
+    "ORPHAN_GRACE_HOURS": 24,  # the orphan sweep leaves younger files alone
     "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,  # a letter of ten 20 MB files and its form fit
     "PER_PAGE": 25,
     "PROXY_FIX": False,  # trust one X-Forwarded-* hop (behind nginx)
@@ -56,7 +57,7 @@ _BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "PROXY_FIX", "TESTING"}
 _INTEGER_KEYS = {
     "LOGIN_MAX_FAILURES", "LOGIN_ACCOUNT_MAX_FAILURES", "LOGIN_ADDRESS_MAX_FAILURES", "LOGIN_DELAY_SECONDS",
     "LOGIN_LOCK_MINUTES", "LOGIN_ADDRESS_DELAY_SECONDS", "LOGIN_FAILURE_WINDOW_MINUTES",
-    "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_MINUTES", "PER_PAGE", "MAX_CONTENT_LENGTH",
+    "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_MINUTES", "PER_PAGE", "MAX_CONTENT_LENGTH", "ORPHAN_GRACE_HOURS",
 }
 _LIST_KEYS = {"PLUGINS_ALLOWED", "LANGUAGES"}
 

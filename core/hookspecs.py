@@ -93,3 +93,8 @@ def attachment_access(user, attachment):
 @hookspec
 def notification_channels():
     """Return NotificationChannel objects (id, label, address_for(person), send(address, message)) for notify() to deliver through."""
+
+
+@hookspec
+def scheduled_jobs():
+    """Return the ScheduledJobs of the module for `khet jobs run` (cron)."""

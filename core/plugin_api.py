@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Callable
 
 # Menu sections, in the order AMSS++ users know them.
@@ -69,3 +70,12 @@ class SettingsSpec:
     form_class: type
     defaults: dict = field(default_factory=dict)
     validate: Callable[[dict], list[str]] | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A job `khet jobs run` runs when it is due; run(now) does the work and returns a one-line summary."""
+    id: str            # "<module id>.<name>", e.g. "core.sweep_orphans"
+    label: Any         # lazy_gettext string
+    run: Callable      # run(now: datetime) -> str | None; must be idempotent
+    every: timedelta   # run at most this often

@@ -583,9 +583,11 @@ def record_download(user, attachment: Attachment, remote_addr: str = "", refused
         return
     from core.services import audit
 
+    # Ids only: audited files are the sensitive ones (a secret letter's), and the log's readers may not be
+    # allowed to read them; even a file name can say too much.
     audit.record(
         "download_attachment", attachment.module, attachment.record_type, attachment.record_id, user,
-        summary=attachment.original_name, details={"attachment_id": attachment.id},
+        summary=f"attachment {attachment.id}", details={"attachment_id": attachment.id},
         remote_addr=remote_addr, outcome="refused" if refused else "done",
     )
 

@@ -66,13 +66,15 @@ class FileKind:
     name: str  # the canonical extension
     mime: str
     extensions: tuple[str, ...]
-    inline: bool = False  # shown in the browser rather than downloaded (safe, self-contained formats)
+    # Shown in the browser rather than downloaded: only images, which run no code. A PDF may carry
+    # JavaScript that the browser's viewer runs on this site's address, so it is downloaded.
+    inline: bool = False
 
 
 KINDS: dict[str, FileKind] = {
     kind.name: kind
     for kind in (
-        FileKind("pdf", "application/pdf", ("pdf",), inline=True),
+        FileKind("pdf", "application/pdf", ("pdf",)),
         FileKind("jpg", "image/jpeg", ("jpg", "jpeg"), inline=True),
         FileKind("png", "image/png", ("png",), inline=True),
         FileKind("gif", "image/gif", ("gif",), inline=True),

@@ -11,16 +11,13 @@ files no row names and finish the committed one; a photo saved normally stays.
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import os
-import re
 import signal
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
@@ -28,6 +25,7 @@ from flask.cli import ScriptInfo
 from sqlalchemy import select
 
 from core.db import db
+from core.testing import HttpBrowser
 from core.services import attachments
 from core.services.attachments import Attachment
 
@@ -89,58 +87,14 @@ SERVER = textwrap.dedent('''
 ''')
 
 
-class Browser:
-    """Just enough of a browser over http.client: one cookie jar, form posts, a raw multipart post."""
+def signed_in(port: int) -> HttpBrowser:
+    browser = HttpBrowser(f"http://127.0.0.1:{port}")
+    browser.sign_in("manager", PASSWORD)
+    return browser
 
-    def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
 
-    def _headers(self, extra=None) -> dict:
-        headers = dict(extra or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        return headers
-
-    def _keep_cookies(self, response) -> None:
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            self.cookies[name] = rest.split(";", 1)[0]
-
-    def request(self, method, path, body=None, headers=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        connection.request(method, path, body=body, headers=self._headers(headers))
-        response = connection.getresponse()
-        data = response.read()
-        self._keep_cookies(response)
-        connection.close()
-        return response.status, data.decode("utf-8", "replace")
-
-    def sign_in(self, username: str) -> str:
-        _, page = self.request("GET", "/login")
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', page)
-        csrf = next(group for group in token.groups() if group)
-        status, _ = self.request("POST", "/login", urlencode({"csrf_token": csrf, "username": username, "password": PASSWORD}),
-                                 {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 302
-        return csrf
-
-    def start_upload(self, path: str, csrf: str, name: str, content: bytes, send_all: bool = True) -> http.client.HTTPConnection:
-        """Send a multipart upload; with send_all False, only half of the body (the connection stays open)."""
-        boundary = "khetboundary1234"
-        body = (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"{name}\"\r\n"
-            "Content-Type: image/png\r\n\r\n"
-        ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        connection.putrequest("POST", path)
-        for key, value in self._headers({"Content-Type": f"multipart/form-data; boundary={boundary}",
-                                         "Content-Length": str(len(body))}).items():
-            connection.putheader(key, value)
-        connection.endheaders()
-        connection.send(body if send_all else body[: len(body) // 2])
-        return connection
+def upload(browser: HttpBrowser, path: str, name: str, content: bytes):
+    return browser.start_multipart(path, {}, {"photos": (name, content, "image/png")})
 
 
 def wait_for(condition, what: str, seconds: float = 60):
@@ -195,9 +149,8 @@ def test_a_worker_killed_mid_upload_leaves_only_what_the_sweep_cleans_up(app, se
 
     # A photo saved normally: referenced, must survive every sweep.
     process, port, _ = serve()
-    browser = Browser(port)
-    csrf = browser.sign_in("manager")
-    response = browser.start_upload(path, csrf, "kept.png", photo, send_all=True).getresponse()
+    browser = signed_in(port)
+    response = upload(browser, path, "kept.png", photo).getresponse()
     assert response.status == 302
     db.session.commit()
     [kept] = db.session.scalars(select(Attachment)).all()
@@ -205,9 +158,7 @@ def test_a_worker_killed_mid_upload_leaves_only_what_the_sweep_cleans_up(app, se
 
     # 1. killed while the upload is being received into .incoming: a partial file
     process, port, paused = serve("receive")
-    browser = Browser(port)
-    csrf = browser.sign_in("manager")
-    connection = browser.start_upload(path, csrf, "partial.png", photo, send_all=True)
+    connection = upload(signed_in(port), path, "partial.png", photo)
     wait_for(paused.exists, "the partial upload")
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)
@@ -215,9 +166,7 @@ def test_a_worker_killed_mid_upload_leaves_only_what_the_sweep_cleans_up(app, se
 
     # 2. killed after the file was staged, before its row committed
     process, port, paused = serve("stage")
-    browser = Browser(port)
-    csrf = browser.sign_in("manager")
-    connection = browser.start_upload(path, csrf, "staged.png", photo, send_all=True)
+    connection = upload(signed_in(port), path, "staged.png", photo)
     wait_for(paused.exists, "the staged upload")
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)
@@ -225,9 +174,7 @@ def test_a_worker_killed_mid_upload_leaves_only_what_the_sweep_cleans_up(app, se
 
     # 3. killed after the commit, before the file was moved into service
     process, port, paused = serve("finish")
-    browser = Browser(port)
-    csrf = browser.sign_in("manager")
-    connection = browser.start_upload(path, csrf, "committed.png", photo, send_all=True)
+    connection = upload(signed_in(port), path, "committed.png", photo)
     wait_for(paused.exists, "the committed upload")
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)

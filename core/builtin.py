@@ -109,5 +109,11 @@ def scheduled_jobs():
     from core.plugin_api import ScheduledJob
     from core.services.attachments import sweep_job
 
-    return [ScheduledJob("core.sweep_orphans", _l("Remove attachment files left behind by crashed processes"),
-                         sweep_job, every=dt.timedelta(hours=6))]
+    from core.security import forget_job
+
+    return [
+        ScheduledJob("core.sweep_orphans", _l("Remove attachment files left behind by crashed processes"),
+                     sweep_job, every=dt.timedelta(hours=6)),
+        ScheduledJob("core.forget_sign_ins", _l("Forget expired sign-in sessions and old failed sign-ins"),
+                     forget_job, every=dt.timedelta(hours=24)),
+    ]

@@ -286,3 +286,11 @@ def clear_failures(username: str) -> None:
 
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == username.strip().lower()))
     db.session.commit()
+
+
+def forget_job(now) -> str:
+    """The scheduled job core.forget_sign_ins: the two tables stay small; idempotent."""
+    with write_transaction():
+        sessions, failures = forget_expired_sessions(), forget_old_failures()
+        db.session.commit()
+    return f"forgot {sessions} expired session(s) and {failures} old failed sign-in(s)"

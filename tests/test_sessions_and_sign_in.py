@@ -218,3 +218,24 @@ def test_unknown_usernames_take_as_long_as_known_ones(app, client, make_person):
     known = statistics.median(timed("somchai") for _ in range(3))
     unknown = statistics.median(timed("nobody-here") for _ in range(3))
     assert unknown > 0.6 * known, f"unknown {unknown * 1000:.0f} ms, known {known * 1000:.0f} ms"
+
+
+def test_the_scheduled_job_forgets_expired_sessions_and_old_failures(app, client, make_person):
+    from core.plugins import registry
+
+    make_person(username="somchai", password=PASSWORD)
+    sign_in(client, "somchai")
+    old_session = SignInSession(token_hash="0" * 64, person_id=db.session.scalar(select(SignInSession.person_id)),
+                                created_at=utcnow() - dt.timedelta(minutes=app.config["SESSION_ABSOLUTE_MINUTES"] + 1))
+    db.session.add_all([old_session, LoginFailure(username="x", remote_addr="1.2.3.4",
+                                                  at=utcnow() - dt.timedelta(minutes=app.config["LOGIN_FAILURE_WINDOW_MINUTES"] + 1)),
+                        LoginFailure(username="y", remote_addr="1.2.3.4")])
+    db.session.commit()
+    jobs = {job.id: job for _, found in registry(app).call_each("scheduled_jobs", only_enabled=False) for job in found}
+
+    summary = jobs["core.forget_sign_ins"].run(utcnow())
+
+    assert summary == "forgot 1 expired session(s) and 1 old failed sign-in(s)"
+    assert db.session.scalar(select(func.count()).select_from(SignInSession)) == 1
+    assert client.get("/").status_code == 200
+    assert db.session.scalars(select(LoginFailure.username)).all() == ["y"]

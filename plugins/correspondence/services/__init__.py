@@ -72,7 +72,10 @@ def register_for(kind: str, group: Group | None = None, school: School | None = 
         with db.session.begin_nested():  # someone else may be creating it at this moment
             db.session.add(register)
     except IntegrityError:
-        return db.session.scalar(select(Register).where(Register.kind == kind, Register.scope == scope))
+        # A locking read: MariaDB's plain read would still answer from this transaction's older snapshot,
+        # in which the winner's register does not exist yet.
+        return db.session.scalar(select(Register).where(Register.kind == kind, Register.scope == scope)
+                                 .with_for_update(read=True))
     return register
 
 

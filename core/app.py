@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
+import re
+import secrets
 import time
 from pathlib import Path
 
@@ -84,6 +86,7 @@ def create_app(config: dict | None = None, instance_path: str | Path | None = No
     registry.register_blueprints(app)
     _register_plugin_cli(app, registry)
     _install_request_guards(app, registry)
+    _install_security_headers(app)
     _install_error_pages(app)
     _install_template_context(app, registry)
     app.config["KHET_STARTUP_SECONDS"] = time.perf_counter() - started
@@ -128,8 +131,6 @@ def _init_database(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from core.models import Person
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
@@ -138,13 +139,9 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_person(session_id: str):
-        person_id, _, version = session_id.partition(":")
-        if not person_id.isdigit():
-            return None
-        person = db.session.get(Person, int(person_id))
-        if person is None or not person.active or str(person.session_version) != version:
-            return None
-        return person
+        from core import security
+
+        return security.load_session_person(session_id)
 
 
 def _register_plugin_cli(app: Flask, registry: PluginRegistry) -> None:
@@ -164,9 +161,14 @@ def _install_request_guards(app: Flask, registry: PluginRegistry) -> None:
         # One app context may serve several requests (tests do this): nothing, least of all
         # the signed-in person, may carry over from an earlier request.
         registry.forget_cached_state()
-        for leftover in ("_login_user", "csrf_token"):
+        for leftover in ("_login_user", "csrf_token", "csp_nonce"):
             g.pop(leftover, None)
         g.pop("_flask_babel", None)  # Flask-Babel's cached locale: the language may have changed
+        if has_control_characters():
+            # Refused once here for every form and query: PostgreSQL cannot store NUL, and no field needs the others.
+            return render_template("errors/400.html", reason=_l(
+                "The form or address contained invisible control characters (such as NUL). Remove them and try again."
+            )), 400
         if request.endpoint is None:
             return None  # 404/405 follow
         if request.endpoint == "static" or request.endpoint.endswith(".static"):
@@ -184,6 +186,52 @@ def _install_request_guards(app: Flask, registry: PluginRegistry) -> None:
     @app.teardown_request
     def _reset_write_intent(_exc):
         set_write_intent(False)
+
+
+# C0 control characters and DEL; tab, line feed and carriage return are ordinary text in a form.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_characters() -> bool:
+    """Whether any name or value of the query string or the submitted form holds a control character."""
+    sources = [request.args]
+    if request.method not in SAFE_METHODS and request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        sources.append(request.form)
+    for values in sources:
+        for name, value in values.items(multi=True):
+            if _CONTROL_CHARACTERS.search(name) or _CONTROL_CHARACTERS.search(value):
+                return True
+    return bool(_CONTROL_CHARACTERS.search(request.path))
+
+
+def csp_nonce() -> str:
+    """This response's nonce for an inline <script nonce="...">; the Content-Security-Policy allows only those."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def content_security_policy(nonce: str | None) -> str:
+    scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+    )
+
+
+def _install_security_headers(app: Flask) -> None:
+    """The same security headers on every response, set once here rather than in each view."""
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        # Scripts from this site only (plus this page's nonce); styles may be inline (style="...").
+        headers.setdefault("Content-Security-Policy", content_security_policy(g.get("csp_nonce")))
+        return response
 
 
 def _install_error_pages(app: Flask) -> None:

@@ -36,7 +36,7 @@ def model_classes():
 
     return [
         m.Office, m.Group, m.SchoolNetwork, m.School, m.SchoolList, m.Person, m.GroupMembership,
-        m.SchoolMembership, m.Delegation, m.Role, m.Grant, m.LoginFailure, m.PluginState, m.Setting, m.CacheStamp,
+        m.SchoolMembership, m.Delegation, m.Role, m.Grant, m.LoginFailure, m.SignInSession, m.PluginState, m.Setting, m.CacheStamp,
     ]
 
 
@@ -119,6 +119,10 @@ def scheduled_jobs():
                      _escalate_approvals, every=dt.timedelta(minutes=15)),
         ScheduledJob("core.send_notifications", _l("Send the notification outbox, retrying failed messages"),
                      _send_notifications, every=dt.timedelta(minutes=5)),
+        ScheduledJob("core.sweep_orphans", _l("Remove attachment files left behind by crashed processes"),
+                     _sweep_orphans, every=dt.timedelta(hours=6)),
+        ScheduledJob("core.forget_sign_ins", _l("Forget expired sign-in sessions and old failed sign-ins"),
+                     _forget_sign_ins, every=dt.timedelta(hours=24)),
     ]
 
 
@@ -126,6 +130,18 @@ def _escalate_approvals(now):
     from core.services.approvals import escalate_overdue
 
     return f"{len(escalate_overdue(now))} step(s) escalated"
+
+
+def _sweep_orphans(now):
+    from core.services.attachments import sweep_job
+
+    return sweep_job(now)
+
+
+def _forget_sign_ins(now):
+    from core.security import forget_job
+
+    return forget_job(now)
 
 
 def _send_notifications(now):
@@ -141,3 +157,5 @@ def cli_commands():
     from core.views.notifications import mail_cli
 
     return [approvals_cli, mail_cli]  # khet core approvals escalate, khet core mail send: for cron
+
+

@@ -394,6 +394,29 @@ def restore_command(file):
 # --- modules -------------------------------------------------------------------
 
 
+@cli.group("storage")
+def storage_group():
+    """Attachment files on disk."""
+
+
+@storage_group.command("sweep", with_appcontext=False)
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed or finished.")
+@click.option("--older-than-hours", type=float, default=None,
+              help="Grace period; default: the ORPHAN_GRACE_HOURS setting (24).")
+@app_command()
+def storage_sweep(dry_run, older_than_hours):
+    """Remove files left by killed processes (no row names them) and finish moves a crash interrupted."""
+    from core.services.attachments import orphan_grace, sweep_orphans
+
+    grace = dt.timedelta(hours=older_than_hours) if older_than_hours is not None else orphan_grace()
+    report = sweep_orphans(grace, dry_run=dry_run)
+    for name in report.removed:
+        click.echo((_("would remove %(file)s", file=name) if dry_run else _("removed %(file)s", file=name)))
+    for key in report.finished:
+        click.echo((_("would finish storing %(file)s", file=key) if dry_run else _("finished storing %(file)s", file=key)))
+    click.echo(report.summary())
+
+
 @cli.group("plugins")
 def plugins_group():
     """List, enable and disable modules."""

@@ -29,9 +29,17 @@ DEFAULTS = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_LOCK_MINUTES": 15,
+    "LOGIN_MAX_FAILURES": 5,  # per (address, username) before delays start
+    "LOGIN_ACCOUNT_MAX_FAILURES": 20,  # per username from any address before delays start
+    "LOGIN_ADDRESS_MAX_FAILURES": 200,  # per address before each attempt is slowed (never refused)
+    "LOGIN_DELAY_SECONDS": 2,  # the first delay; it doubles with each further failure
+    "LOGIN_LOCK_MINUTES": 15,  # the longest delay
+    "LOGIN_ADDRESS_DELAY_SECONDS": 1,
+    "LOGIN_FAILURE_WINDOW_MINUTES": 60,  # failures older than this no longer count
+    "SESSION_IDLE_MINUTES": 120,  # a session unused this long ends
+    "SESSION_ABSOLUTE_MINUTES": 720,  # and every session ends this long after signing in
     "UPLOAD_FOLDER": None,  # None -> instance/uploads
+    "ORPHAN_GRACE_HOURS": 24,  # the orphan sweep leaves younger files alone
     "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,  # a letter of ten 20 MB files and its form fit
     "PER_PAGE": 25,
     "PROXY_FIX": False,  # trust one X-Forwarded-* hop (behind nginx)
@@ -46,7 +54,11 @@ SUPPORTED_BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "
 
 # Values in the environment are strings; these keys are parsed into other types.
 _BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "PROXY_FIX", "TESTING"}
-_INTEGER_KEYS = {"LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "PER_PAGE", "MAX_CONTENT_LENGTH"}
+_INTEGER_KEYS = {
+    "LOGIN_MAX_FAILURES", "LOGIN_ACCOUNT_MAX_FAILURES", "LOGIN_ADDRESS_MAX_FAILURES", "LOGIN_DELAY_SECONDS",
+    "LOGIN_LOCK_MINUTES", "LOGIN_ADDRESS_DELAY_SECONDS", "LOGIN_FAILURE_WINDOW_MINUTES",
+    "SESSION_IDLE_MINUTES", "SESSION_ABSOLUTE_MINUTES", "PER_PAGE", "MAX_CONTENT_LENGTH", "ORPHAN_GRACE_HOURS",
+}
 _LIST_KEYS = {"PLUGINS_ALLOWED", "LANGUAGES"}
 
 

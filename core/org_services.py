@@ -377,6 +377,9 @@ def deactivate_person(person: Person, by: Person | None = None) -> bool:
         return False
     person.active = False
     person.session_version = (person.session_version or 0) + 1
+    from core.security import end_all_sessions
+
+    end_all_sessions(person)
     db.session.flush()
     _notify("person_deactivated", person=person)
     return True

@@ -48,6 +48,27 @@ class FileStorage(ABC):
         """Move a checked upload from its temporary path to ``key``."""
 
     @abstractmethod
+    def stage(self, incoming_path: str, key: str) -> None:
+        """Mark a checked upload as meant for ``key``, still out of service, until its row commits.
+
+        A process killed before the commit leaves only a staged file, which the
+        sweep deletes (no row names its key); killed after it, the sweep finishes
+        the move (a row does). So no file is ever in service without a row.
+        """
+
+    @abstractmethod
+    def finish(self, key: str) -> None:
+        """Put the staged file of ``key`` in service (after its row committed); nothing if already done."""
+
+    @abstractmethod
+    def discard_staged(self, key: str) -> None:
+        """Delete the staged file of ``key`` (its row rolled back or never came)."""
+
+    @abstractmethod
+    def staged_keys(self, older_than_seconds: float = 0) -> Iterator[str]:
+        """Keys of staged files older than the given age (for the orphan sweep)."""
+
+    @abstractmethod
     def open(self, key: str) -> BinaryIO:
         """Open the file at ``key`` for reading (binary, seekable); FileNotFoundError if gone."""
 
@@ -68,15 +89,17 @@ class FileStorage(ABC):
         """Every key in service whose file is older than the given age (for the orphan sweep)."""
 
     @abstractmethod
-    def discard_stale_incoming(self, older_than_seconds: float) -> int:
-        """Remove temporary uploads left by crashed processes; return how many."""
+    def discard_stale_incoming(self, older_than_seconds: float, dry_run: bool = False) -> list[str]:
+        """Remove temporary uploads left by crashed processes (partial or unchecked); return their names."""
 
 
 class LocalStorage(FileStorage):
     """Files in a folder of the server, normally ``instance/uploads``, which no web server serves.
 
-    Layout: ``<root>/ab/cd/<key>`` for files in service, ``<root>/.incoming/`` for
-    uploads being checked (same file system, so storing is an atomic rename),
+    Layout: ``<root>/ab/cd/<key>`` for files in service, ``<root>/.incoming/up-*`` for
+    uploads being received and checked, ``<root>/.incoming/<32 hex>`` for checked
+    uploads staged for a key whose row has not committed yet (same file system, so
+    staging and storing are atomic renames),
     ``<root>/.archive/ab/cd/<key>`` for archived files. Folders are created
     ``0700`` and files ``0600``: only the Khet process user may read them.
     """
@@ -114,8 +137,35 @@ class LocalStorage(FileStorage):
         self._make_parent(target)
         os.replace(incoming_path, target)
 
+    def _staged_path(self, key: str) -> Path:
+        self._path(key)  # checks the key
+        return self.root / self.INCOMING / key.rsplit("/", 1)[1]
+
+    def stage(self, incoming_path: str, key: str) -> None:
+        os.replace(incoming_path, self._staged_path(key))
+
+    def finish(self, key: str) -> None:
+        try:
+            self.store(str(self._staged_path(key)), key)
+        except FileNotFoundError:  # finished already (by the sweep, or twice)
+            pass
+
+    def discard_staged(self, key: str) -> None:
+        self._staged_path(key).unlink(missing_ok=True)
+
+    def staged_keys(self, older_than_seconds: float = 0) -> Iterator[str]:
+        cutoff = time.time() - older_than_seconds
+        folder = self.root / self.INCOMING
+        for path in folder.iterdir() if folder.is_dir() else ():
+            name = path.name
+            if len(name) == 32 and all(c in "0123456789abcdef" for c in name) and path.stat().st_mtime <= cutoff:
+                yield f"{name[:2]}/{name[2:4]}/{name}"
+
     def open(self, key: str) -> BinaryIO:
-        return open(self._path(key), "rb")
+        try:
+            return open(self._path(key), "rb")
+        except FileNotFoundError:  # committed a moment ago, not yet moved into service
+            return open(self._staged_path(key), "rb")
 
     def delete(self, key: str) -> None:
         try:
@@ -146,14 +196,15 @@ class LocalStorage(FileStorage):
             if KEY_PATTERN.match(key) and path.stat().st_mtime <= cutoff:
                 yield key
 
-    def discard_stale_incoming(self, older_than_seconds: float) -> int:
+    def discard_stale_incoming(self, older_than_seconds: float, dry_run: bool = False) -> list[str]:
         folder = self.root / self.INCOMING
         cutoff = time.time() - older_than_seconds
-        removed = 0
+        removed = []
         for path in folder.glob("up-*") if folder.is_dir() else ():
             if path.stat().st_mtime <= cutoff:
-                path.unlink(missing_ok=True)
-                removed += 1
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+                removed.append(f"{self.INCOMING}/{path.name}")
         return removed
 
 

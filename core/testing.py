@@ -783,3 +783,78 @@ class QueryLog:
     def touching(self, table: str) -> list[str]:
         """The statements that name ``table``."""
         return [statement for statement in self.statements if table in statement]
+
+# --- a browser over real HTTP (for live_server and server subprocesses) ------------------
+
+
+class HttpBrowser:
+    """Just enough of a browser over http.client for tests against a real server: one cookie jar,
+    signing in through the form, form posts with the session's CSRF token, and raw multipart posts."""
+
+    def __init__(self, base_url: str):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+
+    def _headers(self, extra=None) -> dict:
+        headers = dict(extra or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        return headers
+
+    def _keep_cookies(self, response) -> None:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+
+    def connect(self):
+        import http.client
+
+        return http.client.HTTPConnection(self.host, self.port, timeout=60)
+
+    def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, str, dict]:
+        """(status, text, headers) of one request."""
+        connection = self.connect()
+        try:
+            connection.request(method, path, body=body, headers=self._headers(headers))
+            response = connection.getresponse()
+            data = response.read()
+            self._keep_cookies(response)
+            return response.status, data.decode("utf-8", "replace"), dict(response.headers)
+        finally:
+            connection.close()
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+    def post(self, path: str, data: dict):
+        from urllib.parse import urlencode
+
+        return self.request("POST", path, urlencode({"csrf_token": self.csrf, **data}),
+                            {"Content-Type": "application/x-www-form-urlencoded"})
+
+    def sign_in(self, username: str, password: str) -> None:
+        import re
+
+        _, page, _ = self.get("/login")
+        self.csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        status, _, _ = self.post("/login", {"username": username, "password": password})
+        assert status == 302, f"signing in as {username} answered {status}"
+
+    def start_multipart(self, path: str, fields: dict, files: dict):
+        """Send a multipart post of ``fields`` and ``{field: (name, bytes, mime)}``; return the open connection."""
+        boundary = "khet-test-boundary-7f3a"
+        body = b""
+        for name, value in {"csrf_token": self.csrf, **fields}.items():
+            body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, (filename, content, mime) in files.items():
+            body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f"Content-Type: {mime}\r\n\r\n").encode() + content + b"\r\n"
+        body += f"--{boundary}--\r\n".encode()
+        connection = self.connect()
+        connection.request("POST", path, body=body, headers=self._headers(
+            {"Content-Type": f"multipart/form-data; boundary={boundary}"}))
+        return connection

@@ -311,3 +311,58 @@ def test_state_changes_without_a_csrf_token_are_refused_and_change_nothing(app, 
     assert not failures, "\n".join(failures)
     assert not changed, f"tables changed by refused requests (before, after): {changed}"
     assert walked, "no route accepts POST"
+
+
+# --- issue 17: headers on every page, control characters refused everywhere -----------------
+
+
+def test_every_html_page_sends_the_security_headers(app, client, demo, login_as):
+    """Content-Security-Policy, X-Frame-Options, nosniff and Referrer-Policy on every HTML answer of the walk."""
+    from tests.test_hardening_web import assert_security_headers
+
+    failures, html_pages = [], 0
+    for signed_in in (False, True):
+        if signed_in:
+            login_as(demo["admin"])
+        for rule in walked_rules(app):
+            if "GET" not in rule.methods:
+                continue
+            for url in fill(app, rule).urls(app):
+                response = client.get(url)
+                if response.mimetype != "text/html":
+                    if response.headers.get("X-Content-Type-Options") != "nosniff":
+                        failures.append(f"GET {url}: {response.mimetype} without nosniff")
+                    continue
+                html_pages += 1
+                try:
+                    assert_security_headers(response)
+                except AssertionError as error:
+                    failures.append(f"GET {url}: {error}")
+    assert not failures, "\n".join(failures)
+    assert html_pages, "the walk found no HTML pages"
+
+
+CONTROL_CHARACTER_VALUES = ["\x00", "ab\x00cd", "\x1b[2J", "\x08"]
+
+
+def test_control_characters_in_any_query_or_form_are_refused_and_change_nothing(app, client, demo, login_as):
+    """A NUL once gave psycopg.DataError (HTTP 500) on PostgreSQL in eleven places; now every route says 400 first."""
+    login_as(demo["admin"])
+    before = _row_counts()
+    failures, walked = [], 0
+    for rule in walked_rules(app):
+        for url in fill(app, rule).urls(app):
+            for method in ["GET"] * ("GET" in rule.methods) + sorted(rule.methods & UNSAFE_METHODS):
+                for value in CONTROL_CHARACTER_VALUES:
+                    walked += 1
+                    if method == "GET":
+                        status, location = request_outcome(client, "get", url, query_string={"q": value, "sender": value, "page": "1"})
+                    else:
+                        status, location = request_outcome(client, method.lower(), url, data={"title": value, "confirm": "1", "q": value})
+                    if status != 400:
+                        failures.append(f"{method} {url} with {value!r}: {location if status is None else status} instead of 400")
+    db.session.expire_all()
+    changed = {name: (count, after) for name, count in before.items() if (after := _row_counts()[name]) != count}
+    assert not failures, "\n".join(failures[:40])
+    assert not changed, f"tables changed by refused requests (before, after): {changed}"
+    assert walked

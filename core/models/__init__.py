@@ -12,5 +12,5 @@ from core.models.org import (  # noqa: F401
     SchoolNetwork,
     school_list_members,
 )
-from core.models.access import Grant, LoginFailure, Role, role_members  # noqa: F401
+from core.models.access import Grant, LoginFailure, Role, SignInSession, role_members  # noqa: F401
 from core.models.settings import CacheStamp, PluginState, Setting  # noqa: F401

@@ -82,3 +82,20 @@ class LoginFailure(db.Model):
     username: Mapped[str] = mapped_column(String(100), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class SignInSession(db.Model):
+    """One signed-in browser, so that signing out ends it on the server and not only in that browser.
+
+    The session cookie carries ``<person id>:<token>``; only the token's SHA-256
+    is stored, so a copy of the database cannot be replayed as cookies. Deleting
+    the row ends the session wherever its cookie was copied to.
+    """
+
+    __tablename__ = "core_sign_in_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("core_person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")

@@ -175,8 +175,23 @@ class Person(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        # The version makes old session cookies stale after a password change.
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login's id for the cookie: this person and a server-side session (core.security).
+
+        The session this person was loaded with or signed in with (the sign-in view
+        starts it); otherwise a new one, committed at once, for scripts and tests
+        that sign someone in by writing the cookie. Every id handed out names a row
+        that signing out deletes.
+        """
+        token = getattr(self, "_session_token", None)
+        if token:
+            return f"{self.id}:{token}"
+        from core import security
+        from core.db import db, write_transaction
+
+        with write_transaction():
+            session_id = security.start_session(self)
+            db.session.commit()
+        return session_id
 
     @property
     def groups(self) -> list[Group]:

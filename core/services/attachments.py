@@ -67,13 +67,15 @@ class FileKind:
     name: str  # the canonical extension
     mime: str
     extensions: tuple[str, ...]
-    inline: bool = False  # shown in the browser rather than downloaded (safe, self-contained formats)
+    # Shown in the browser rather than downloaded: only images, which run no code. A PDF may carry
+    # JavaScript that the browser's viewer runs on this site's address, so it is downloaded.
+    inline: bool = False
 
 
 KINDS: dict[str, FileKind] = {
     kind.name: kind
     for kind in (
-        FileKind("pdf", "application/pdf", ("pdf",), inline=True),
+        FileKind("pdf", "application/pdf", ("pdf",)),
         FileKind("jpg", "image/jpeg", ("jpg", "jpeg"), inline=True),
         FileKind("png", "image/png", ("png",), inline=True),
         FileKind("gif", "image/gif", ("gif",), inline=True),
@@ -470,8 +472,9 @@ def _store_all(received, owner, uploaded_by, policy, descriptions, storage) -> l
     attachments = []
     for index, item in enumerate(received):
         key = new_key()
-        _track(storage, key, "new")  # before storing: a crash right after still cleans up on rollback
-        storage.store(item.path, key)
+        _track(storage, key, "new")  # before staging: a rollback right after still cleans up
+        # Staged, not stored: the file goes into service only after its row commits (see FileStorage.stage).
+        storage.stage(item.path, key)
         attachment = Attachment(
             module=owner.module, record_type=owner.record_type, record_id=owner.record_id,
             storage_key=key, original_name=item.name, kind=item.kind, content_type=KINDS[item.kind].mime,
@@ -583,41 +586,89 @@ def record_download(user, attachment: Attachment, remote_addr: str = "", refused
         return
     from core.services import audit
 
+    # Ids only: audited files are the sensitive ones (a secret letter's), and the log's readers may not be
+    # allowed to read them; even a file name can say too much.
     audit.record(
         "download_attachment", attachment.module, attachment.record_type, attachment.record_id, user,
-        summary=attachment.original_name, details={"attachment_id": attachment.id},
+        summary=f"attachment {attachment.id}", details={"attachment_id": attachment.id},
         remote_addr=remote_addr, outcome="refused" if refused else "done",
     )
 
 
-def sweep_orphans(older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
-    """Remove stored files no row knows, and uploads abandoned mid-way, older than ``older_than``.
+def orphan_grace() -> dt.timedelta:
+    """How old a file must be before the sweep may touch it (``ORPHAN_GRACE_HOURS``): no running request is that slow."""
+    return dt.timedelta(hours=current_app.config.get("ORPHAN_GRACE_HOURS", 24))
 
-    Commit/rollback events keep files and rows in step; this catches what a
-    killed process left behind. Returns how many files were removed.
+
+def sweep_job(now: dt.datetime) -> str:
+    """The scheduled job (core.sweep_orphans): sweep with the configured grace period; idempotent."""
+    report = sweep_orphans(orphan_grace())
+    db.session.commit()  # end the read transaction
+    return report.summary()
+
+
+@dataclasses.dataclass
+class SweepReport:
+    """What ``sweep_orphans`` removed (or, in a dry run, would remove) and which moves it finished."""
+
+    removed: list[str] = dataclasses.field(default_factory=list)  # storage keys and .incoming/ names
+    finished: list[str] = dataclasses.field(default_factory=list)  # keys whose row committed before a crash
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        verb = ("would remove %d files and finish %d" if self.dry_run else "removed %d files and finished %d")
+        return (verb % (len(self.removed), len(self.finished))) + " stored after a crash"
+
+
+def sweep_orphans(older_than: dt.timedelta = dt.timedelta(days=1), dry_run: bool = False) -> SweepReport:
+    """Clean up after processes killed mid-upload or mid-send; touches only files older than ``older_than``.
+
+    - partial or unchecked uploads in ``.incoming`` (``up-*``): removed;
+    - staged files whose row never committed: removed; whose row did: moved into service;
+    - files in service that no live row names: removed.
+
+    The grace period keeps it away from requests still running. ``dry_run`` only lists.
+    Commit/rollback events keep files and rows in step; this catches what a killed process left.
     """
     storage = get_storage()
     seconds = older_than.total_seconds()
-    removed = storage.discard_stale_incoming(seconds)
-    batch: list[str] = []
+    report = SweepReport(dry_run=dry_run)
+    report.removed.extend(storage.discard_stale_incoming(seconds, dry_run=dry_run))
 
-    def flush_batch() -> int:
-        known = set(db.session.scalars(
-            select(Attachment.storage_key).where(Attachment.storage_key.in_(batch), Attachment.purged_at.is_(None))
+    def known_of(keys: list[str]) -> set[str]:
+        return set(db.session.scalars(
+            select(Attachment.storage_key).where(Attachment.storage_key.in_(keys), Attachment.purged_at.is_(None))
         ))
-        orphans = [key for key in batch if key not in known]
-        for key in orphans:
-            storage.delete(key)
-        batch.clear()
-        return len(orphans)
 
-    for key in storage.stored_keys(seconds):
-        batch.append(key)
-        if len(batch) >= 500:
-            removed += flush_batch()
-    if batch:
-        removed += flush_batch()
-    return removed
+    def in_batches(keys: Iterable[str]):
+        batch: list[str] = []
+        for key in keys:
+            batch.append(key)
+            if len(batch) >= 500:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    for batch in in_batches(list(storage.staged_keys(seconds))):
+        known = known_of(batch)
+        for key in batch:
+            if key in known:
+                report.finished.append(key)
+                if not dry_run:
+                    storage.finish(key)
+            else:
+                report.removed.append(f".incoming/{key.rsplit('/', 1)[1]}")
+                if not dry_run:
+                    storage.discard_staged(key)
+    for batch in in_batches(list(storage.stored_keys(seconds))):
+        known = known_of(batch)
+        for key in batch:
+            if key not in known:
+                report.removed.append(key)
+                if not dry_run:
+                    storage.delete(key)
+    return report
 
 
 # --- files follow the transaction -------------------------------------------------------------
@@ -662,12 +713,14 @@ def _inside(transaction, ancestor) -> bool:
 
 def _apply(change: _FileChange, committed: bool) -> None:
     try:
-        if committed and change.action == "remove":
+        if committed and change.action == "new":
+            change.storage.finish(change.key)
+        elif committed and change.action == "remove":
             change.storage.delete(change.key)
         elif committed and change.action == "archive":
             change.storage.archive(change.key)
         elif not committed and change.action == "new":
-            change.storage.delete(change.key)
+            change.storage.discard_staged(change.key)
     except Exception:  # a file left behind is swept later; the database outcome stands
         log.exception("could not %s attachment file %s", change.action if committed else "undo", change.key)
 

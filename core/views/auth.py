@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from core import security
-from core.db import db, utcnow
+from core.db import db, write_transaction
 from core.forms import ChangePasswordForm, LoginForm
-from core.models import Person
 from core.permissions import PUBLIC, SIGNED_IN, require
 
 bp = Blueprint("auth", __name__)
@@ -33,22 +32,19 @@ def login():
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        username = form.username.data.strip()
-        address = request.remote_addr or "-"
-        if security.is_locked_out(username, address):
-            flash(_("Too many failed attempts. Wait a few minutes, then try again."), "danger")
-            return render_template("auth/login.html", form=form), 429
-        person = db.session.query(Person).filter(db.func.lower(Person.username) == username.lower()).one_or_none()
-        if person is None or not person.active or not security.verify_password(person.password_hash, form.password.data):
-            security.record_failure(username, address)
+        outcome = security.sign_in(form.username.data, form.password.data, request.remote_addr or "-")
+        if outcome.refused:
+            flash(_("Too many failed attempts. Wait %(seconds)d seconds, then try again.", seconds=outcome.wait_seconds), "danger")
+            response = make_response(render_template("auth/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(outcome.wait_seconds)
+            return response
+        if outcome.person is None:
             flash(_("The username or password is wrong."), "danger")
             return render_template("auth/login.html", form=form), 200
-        if security.needs_rehash(person.password_hash):
-            person.password_hash = security.hash_password(form.password.data)
-        person.last_login_at = utcnow()
-        db.session.commit()
-        security.clear_failures(username)
-        login_user(person)
+        with write_transaction():
+            security.start_session(outcome.person, request.remote_addr or "")
+            db.session.commit()
+        login_user(outcome.person)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -56,8 +52,21 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @require(SIGNED_IN)
 def logout():
+    security.end_session(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@require(SIGNED_IN)
+def sign_out_everywhere():
+    """End every session of the signed-in person, on every computer and phone, this one included."""
+    security.end_all_sessions(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    flash(_("You have been signed out on every computer and phone."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -74,9 +83,10 @@ def change_password():
                 form.new_password.errors.extend(problems)
             else:
                 person = current_user._get_current_object()
-                security.set_password(person, form.new_password.data)
+                security.set_password(person, form.new_password.data)  # ends every session
+                security.start_session(person, request.remote_addr or "")  # a new one for this browser
                 db.session.commit()
-                login_user(person)  # the session id carries the new version
+                login_user(person)
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)

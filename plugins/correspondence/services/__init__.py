@@ -73,7 +73,10 @@ def register_for(kind: str, group: Group | None = None, school: School | None = 
         with db.session.begin_nested():  # someone else may be creating it at this moment
             db.session.add(register)
     except IntegrityError:
-        return db.session.scalar(select(Register).where(Register.kind == kind, Register.scope == scope))
+        # A locking read: MariaDB's plain read would still answer from this transaction's older snapshot,
+        # in which the winner's register does not exist yet.
+        return db.session.scalar(select(Register).where(Register.kind == kind, Register.scope == scope)
+                                 .with_for_update(read=True))
     return register
 
 
@@ -266,12 +269,17 @@ def register_letter(register: Register, values: LetterFields, by, *, now: dt.dat
     """
     _check_fields(register, values)
     now = now or utcnow()
-    issued = numbers.take_number(series_key(register), register.scope, now, taken_by=by, note=values.subject[:200])
+    secret = register.kind == "secret"
+    # The number's note is kept (and backed up) apart from the letter's readers: a secret subject stays out of it.
+    issued = numbers.take_number(series_key(register), register.scope, now, taken_by=by,
+                                 note="" if secret else values.subject[:200])
     letter = Letter(register=register, year=issued.year, number=issued.number, issued_number_id=issued.id,
                     registered_at=now, registered_by_id=getattr(by, "id", None), source_letter=source_letter,
                     **{f.name: _clean(getattr(values, f.name)) for f in fields(LetterFields)})
     db.session.add(letter)
     db.session.flush()
+    if secret:
+        db.session.get(numbers.IssuedNumber, issued.id).note = f"letter {letter.id}"
     for reader in readers:
         db.session.add(SecretReader(letter_id=letter.id, person_id=reader.id, named_by_id=getattr(by, "id", None)))
     audit.record("register", MODULE, "letter", letter.id, by, f"{register.kind} {letter.number}/{letter.year}",
@@ -299,9 +307,11 @@ def cancel_letter(letter: Letter, reason: str, by, remote_addr: str | None = Non
     if letter.cancelled:
         raise CorrespondenceError(_l("This number is already cancelled."))
     issued = db.session.get(numbers.IssuedNumber, letter.issued_number_id)
-    numbers.cancel_number(issued, reason, by)
+    # A secret letter's reason stays on the letter, which only its readers see; the number and the log get ids.
+    logged_reason = f"letter {letter.id}: cancel_reason" if letter.is_secret else reason
+    numbers.cancel_number(issued, logged_reason, by)
     letter.cancelled_at, letter.cancelled_by_id, letter.cancel_reason = utcnow(), by.id, reason
-    audit.record("cancel", MODULE, "letter", letter.id, by, reason, remote_addr=remote_addr)
+    audit.record("cancel", MODULE, "letter", letter.id, by, logged_reason, remote_addr=remote_addr)
     db.session.commit()
     return letter
 

@@ -121,3 +121,40 @@ def test_secret_letter_goes_only_to_named_people_and_their_inbox(office, secret,
     assert [d.letter_id for d in db.session.scalars(inbox.inbox_of(office.reader))] == [secret.id]
     assert db.session.scalars(inbox.inbox_of(office.outsider)).all() == []
     assert services.may_read(office.reader, secret) and not services.may_read(office.outsider, secret)
+
+
+# --- issue 17: ids and field names only, wherever people not named on the letter may look ---------------
+
+
+def _everything_logged():
+    """Every text of the audit log and of the issued numbers: what an admin, or anyone with a backup, reads."""
+    from core.services.numbers import IssuedNumber
+
+    db.session.expire_all()
+    texts = []
+    for row in db.session.scalars(select(AuditEntry)):
+        texts.append(f"{row.summary} {row.details}")
+    for issued in db.session.scalars(select(IssuedNumber)):
+        texts.append(f"{issued.note} {issued.cancel_reason}")
+    return "\n".join(texts)
+
+
+def test_the_subject_and_file_name_of_a_secret_letter_stay_out_of_the_log_and_the_number_note(office, secret, login_as):
+    assert login_as(office.outsider).get(_url_of(secret)).status_code == 403  # refused: logged without the name
+    assert login_as(office.director).get(_url_of(secret)).status_code == 200  # done: logged without the name
+    services.cancel_letter(secret, "ผลการสอบสวนข้อเท็จจริงซ้ำ", office.registry_clerk)
+    logged = _everything_logged()
+    for secret_text in ("ผลการสอบสวน", "ผลสอบสวน.pdf", "ผลสอบสวน"):
+        assert secret_text not in logged
+    assert f"letter {secret.id}" in logged  # the ids are there to follow up
+    # The readers still see the subject and the reason on the letter itself.
+    page = login_as(office.director).get(f"/correspondence/letters/{secret.id}").get_data(as_text=True)
+    assert "ผลการสอบสวนข้อเท็จจริง" in page and "ผลสอบสวน.pdf" in page
+
+
+def test_an_ordinary_letter_keeps_its_subject_in_the_number_note(office, letter_fields):
+    from core.services.numbers import IssuedNumber
+
+    letter = services.register_letter(services.register_for("incoming"), letter_fields("เชิญประชุมผู้บริหาร"),
+                                      office.registry_clerk)
+    assert db.session.get(IssuedNumber, letter.issued_number_id).note == "เชิญประชุมผู้บริหาร"

@@ -187,7 +187,7 @@ def test_the_letter_picker_finds_a_letter_and_fills_the_field(chromium, live_ser
         browser.sign_in(clerk.username, "ห้องประชุม-2569-ทดสอบ")
         browser.page.goto("/rooms/book")
         browser.page.fill("[data-link-query]", "เชิญประชุม")
-        browser.page.wait_for_function("document.querySelectorAll('[data-link-picker] datalist option').length > 0")
+        browser.page.locator('[data-link-picker] datalist option').first.wait_for(state="attached")
         browser.page.fill("[data-link-query]", title)  # what choosing the suggestion puts in the box
         assert browser.page.input_value("#letter_id") == str(letter.id)
         assert not browser.problems, "\n".join(browser.problems)

@@ -105,6 +105,46 @@ def test_booking_and_approving_through_the_pages(people, make_room, login_as, da
     assert bookings() == [("ขอใช้ห้องประชุม", CONFIRMED)]
 
 
+def test_the_second_requester_is_warned_before_sending_and_may_still_queue(people, make_room, login_as, day):
+    room = make_room(needs_approval=True)
+    login_as(people.booker).post("/rooms/book", data=form_for(room, day, title="คำขอแรก"))
+    first = db.session.scalar(select(Booking))
+    client = login_as(people.colleague)
+
+    # Coming from the calendar with the time filled in: warned at once.
+    page = client.get(f"/rooms/book?room_id={room.id}&day={day.isoformat()}&start=09:30&end=10:30").get_data(as_text=True)
+    assert "data-requested-already" in page and "คำขอแรก" in page and people.booker.full_name in page
+    # Sending without having seen it: nothing is sent, the warning and a "send anyway" come back.
+    page = client.post("/rooms/book", data=form_for(room, day, "09:30", "10:30", title="คำขอที่สอง")).get_data(as_text=True)
+    assert "data-requested-already" in page and "data-queue-anyway" in page
+    assert bookings() == [("คำขอแรก", PENDING)]
+    # Sending anyway queues the request.
+    assert client.post("/rooms/book", data=form_for(room, day, "09:30", "10:30", title="คำขอที่สอง",
+                                                    queue_anyway="1")).status_code == 302
+    assert bookings() == [("คำขอแรก", PENDING), ("คำขอที่สอง", PENDING)]
+    # A time next to it is no conflict: no warning.
+    page = client.get(f"/rooms/book?room_id={room.id}&day={day.isoformat()}&start=10:30&end=11:00").get_data(as_text=True)
+    assert "data-requested-already" not in page
+    assert first.id
+
+
+def test_the_approver_sees_the_conflict_and_approving_one_refuses_the_other(people, make_room, login_as, day):
+    room = make_room(needs_approval=True)
+    login_as(people.booker).post("/rooms/book", data=form_for(room, day, title="คำขอแรก"))
+    login_as(people.colleague).post("/rooms/book", data=form_for(room, day, "09:30", "10:30", title="คำขอที่สอง",
+                                                                 queue_anyway="1"))
+    first, second = db.session.scalars(select(Booking).order_by(Booking.id)).all()
+    approver = login_as(people.approver)
+    waiting = approver.get("/rooms/waiting").get_data(as_text=True)
+    assert f'data-competing-booking="{second.id}"' in waiting and f'data-competing-booking="{first.id}"' in waiting
+    page = approver.get(f"/rooms/bookings/{first.id}").get_data(as_text=True)
+    assert "data-competing" in page and "คำขอที่สอง" in page
+    approver.post(f"/rooms/bookings/{first.id}/decide", data={"decision": "approve"})
+    assert bookings() == [("คำขอแรก", CONFIRMED), ("คำขอที่สอง", "refused")]
+    told = login_as(people.colleague).get("/notifications/").get_data(as_text=True)
+    assert "Your room request was not granted: คำขอที่สอง" in told
+
+
 def test_refusing_through_the_page_needs_a_reason(people, make_room, login_as, day):
     room = make_room(needs_approval=True)
     login_as(people.booker).post("/rooms/book", data=form_for(room, day))
@@ -237,7 +277,8 @@ def test_every_request_sharing_a_half_hour_is_named_in_the_day_view(people, make
     room = make_room(needs_approval=True)
     login_as(people.booker).post("/rooms/book", data=form_for(room, day, "09:00", "09:15", title="คำขอสั้น"))
     login_as(people.colleague).post("/rooms/book", data=form_for(room, day, "09:15", "10:00", title="คำขอต่อเนื่อง"))
-    login_as(people.outsider).post("/rooms/book", data=form_for(room, day, "09:00", "10:00", title="คำขอซ้อน"))
+    login_as(people.outsider).post("/rooms/book", data=form_for(room, day, "09:00", "10:00", title="คำขอซ้อน",
+                                                                queue_anyway="1"))
     page = login_as(people.booker).get(f"/rooms/?day={day.isoformat()}").get_data(as_text=True)
     for title in ("คำขอสั้น", "คำขอต่อเนื่อง", "คำขอซ้อน"):
         assert page.count(title) == 1, title

@@ -689,6 +689,25 @@ def close(request: ApprovalRequest, status: str, reason: str, actor: Person | No
     return True
 
 
+def reassign(request: ApprovalRequest, approver: Person, reason: str, actor: Person | None = None, remote_addr=None,
+             now=None) -> bool:
+    """The module names another approver for the request's current step, because the one it named can no longer
+    decide (a room got a new approver; the approver lost the module's decide_permission). The step starts again
+    with the new approver, who is told; the timeline says why. Returns False when there was nothing to move."""
+    now = now or utcnow()
+    _lock(request)
+    step = request.current_step
+    if request.status != "pending" or step is None or step.approver_id == approver.id:
+        return False
+    step.approver = approver
+    step.escalated_to_id, step.escalated_at = None, None
+    _event(request, "reassigned", actor=actor, step=step, comment=(reason or "").strip(), now=now)
+    _activate(request, step, now)
+    db.session.flush()
+    _audit(request, "reassigned", actor, reason, remote_addr=remote_addr, step=step)
+    return True
+
+
 def resubmit(request: ApprovalRequest, person: Person, comment: str = "", remote_addr=None, now=None) -> None:
     """Send a request returned for changes through its chain again, from the first step."""
     now = now or utcnow()

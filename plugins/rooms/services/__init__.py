@@ -170,7 +170,7 @@ from plugins.rooms.services.calendars import (  # noqa: E402
 from plugins.rooms.services.checks import open_bookings_of, resource  # noqa: E402
 from plugins.rooms.services.closures import block_room, current_blocks, unblock  # noqa: E402
 from plugins.rooms.services.decisions import (  # noqa: E402
-    Waiting, approval_history, approval_of, close_stale_requests, decide, waiting_count, waiting_count_query,
+    Waiting, approval_history, approval_of, approver_may_decide, close_stale_requests, decide, reroute_requests, waiting_count, waiting_count_query,
     waiting_for,
 )
 from plugins.rooms.services.overlaps import competing_requests, requested_already  # noqa: E402
@@ -193,7 +193,7 @@ __all__ = [
     "Cell", "DaySchedule", "Entry", "Found", "GridCell", "GridRow", "MonthSchedule", "Slot", "WeekSchedule", "cell_of",
     "day_schedule", "entries_between", "find_rooms", "month_schedule", "slots", "week_schedule", "week_start",
     "open_bookings_of", "resource", "block_room", "current_blocks", "unblock",
-    "Waiting", "approval_history", "approval_of", "close_stale_requests", "competing_requests", "decide",
+    "Waiting", "approval_history", "approval_of", "approver_may_decide", "close_stale_requests", "reroute_requests", "competing_requests", "decide",
     "requested_already", "waiting_count", "waiting_count_query", "waiting_for",
     "feed_bookings", "feed_token_of", "ics", "new_feed_token", "person_for_feed", "revoke_feed_token",
     "send_reminders", "RoomFields", "all_rooms", "save_room", "cancel_series", "request_series", "series_bookings",

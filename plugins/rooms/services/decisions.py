@@ -15,9 +15,9 @@ from core.models import Person
 from core.services import approvals, booking, notifications
 from core.services.approvals import ApprovalError, ApprovalRequest
 from core.services.booking import PENDING, Reservation
-from plugins.rooms.models import Booking
+from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import (
-    EVENT_REQUEST_CLOSED, KIND_BOOKING, KIND_SERIES, MODULE, OPEN_STATUSES, RoomError, local,
+    DECIDE_PERMISSION, EVENT_REQUEST_CLOSED, KIND_BOOKING, KIND_SERIES, MODULE, OPEN_STATUSES, RoomError, local,
 )
 from plugins.rooms.services.bookings import _free_old_time
 from plugins.rooms.services.checks import _change, _describe, _summary
@@ -142,7 +142,53 @@ def close_stale_requests(now: dt.datetime | None = None) -> int:
                                                     when=_summary(record.room, local(in_the_way[0].starts_at),
                                                                   local(in_the_way[0].ends_at))))
                 closed += _close_request_of(record, None, taken)
+        reroute_requests()
     return closed
+
+
+def _no_longer_waiting(record: Booking) -> RoomError:
+    """Decided meanwhile (another request for the time was approved, the booker cancelled): say what happened."""
+    if record.reservation.status_reason:
+        return RoomError(_l("This booking is no longer waiting for a decision: %(reason)s",
+                            reason=record.reservation.status_reason))
+    return RoomError(_l("This booking is not waiting for a decision."))
+
+
+def reroute_requests(room: Room | None = None, by=None) -> int:
+    """Send every pending request of ``room`` (every room when None) whose current step is with someone other
+    than the room's approver to that approver: the room got a new approver, or the one named on the request
+    lost ``rooms.approve`` and the room was given a new one. Requests are never left with someone who can no
+    longer decide them while the room names someone who can. Returns how many moved.
+
+    Called when a room is saved (the manager commits) and by the scheduled job ``rooms.close_requests``. When
+    the room's own approver has lost the permission nobody can take the requests over; the manage page flags
+    the room (``approver_may_decide``) and naming a new approver moves them.
+    """
+    moved = 0
+    query = (select(Booking).join(Booking.reservation).join(Booking.room)
+             .where(Reservation.status == PENDING, Room.needs_approval.is_(True)).order_by(Booking.id))
+    if room is not None:
+        query = query.where(Booking.room_id == room.id)
+    reason = notifications.translated(_l("The room's approver has changed."))
+    seen = set()
+    for record in db.session.scalars(query).unique().all():
+        request = approval_of(record)
+        if request is None or request.id in seen:
+            continue
+        seen.add(request.id)
+        target, step = record.room.approver, request.current_step
+        if target is None or step is None or step.approver_id == target.id or not approver_may_decide(record.room):
+            continue
+        moved += approvals.reassign(request, target, reason, actor=by)
+    return moved
+
+
+def approver_may_decide(room: Room) -> bool:
+    """The room's approver is active and holds rooms.approve (else its requests cannot be decided by anyone)."""
+    from core.permissions import has_permission
+
+    approver = room.approver
+    return approver is not None and approver.active and has_permission(approver, DECIDE_PERMISSION)
 
 
 def _booking_decided(request: ApprovalRequest, outcome: str) -> None:
@@ -162,12 +208,17 @@ def decide(record: Booking, person, decision: str, reason: str = "", remote_addr
     if decision not in ("approve", "refuse"):
         raise RoomError(_l("Approve or refuse."))
     request = approval_of(record)
+    if record.status != PENDING and record.reservation.status_reason:
+        raise _no_longer_waiting(record)
     if request is None or request.status != "pending" or record.status != PENDING:
         raise RoomError(_l("This booking is not waiting for a decision."))
     with _change():
         # The room before the request, as a booking takes them: approving refuses the overlapping requests,
         # which locks theirs, and two approvers of one room must not wait for each other in a circle.
         booking.lock_resource(resource(record.room))
+        db.session.refresh(record.reservation)  # another approval may have refused it while we waited for the room
+        if record.status != PENDING:
+            raise _no_longer_waiting(record)
         approvals.decide(request, person, decision, reason, remote_addr=remote_addr)
     return record
 

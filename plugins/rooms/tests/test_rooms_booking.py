@@ -154,7 +154,7 @@ def test_approving_one_of_two_overlapping_requests_refuses_the_other_and_tells_i
     assert "คำขอแรก" in closed.events[-1].comment
     assert notified(people.colleague, services.EVENT_REQUEST_CLOSED) == ["Your room request was not granted: คำขอที่สอง"]
     assert services.waiting_for(people.approver)[0].booking.id == later.id
-    with pytest.raises(RoomError, match="not waiting"):
+    with pytest.raises(RoomError, match="no longer waiting for a decision: The time was given to another meeting: คำขอแรก"):
         services.decide(db.session.get(Booking, second.id), people.approver, "approve")
 
 

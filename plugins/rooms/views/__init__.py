@@ -31,7 +31,7 @@ PHOTO_POLICY = UploadPolicy(max_count=6, max_bytes=5 * attachments.MiB, allowed=
 @bp.context_processor
 def _helpers():
     return {"equipment_labels": EQUIPMENT, "linked_letter": linked_letter, "letter_link": LETTER_LINK,
-            "status_label": status_label,
+            "status_label": status_label, "approver_may_decide": services.approver_may_decide,
             "local_day": lambda moment: services.local(moment).date().isoformat()}
 
 

@@ -273,6 +273,16 @@ def test_the_day_week_and_month_views_colour_bookings_by_status(people, make_roo
     assert "รออนุมัติ" in month and 'class="rooms-entry rooms-pending"' in month
 
 
+def test_the_week_view_names_the_weekdays_in_thai(people, make_room, login_as, day):
+    room = make_room(name="ห้องสัปดาห์")
+    people.booker.locale = "th"
+    db.session.commit()
+    page = login_as(people.booker).get(f"/rooms/room/{room.id}?day={day.isoformat()}").get_data(as_text=True)
+    names = ["วันจันทร์", "วันอังคาร", "วันพุธ", "วันพฤหัสบดี", "วันศุกร์", "วันเสาร์", "วันอาทิตย์"]
+    assert page.count("data-weekday") == 7 and all(name in page for name in names)
+    assert page.index("วันจันทร์") < page.index("วันอาทิตย์")
+
+
 def test_every_request_sharing_a_half_hour_is_named_in_the_day_view(people, make_room, login_as, day):
     room = make_room(needs_approval=True)
     login_as(people.booker).post("/rooms/book", data=form_for(room, day, "09:00", "09:15", title="คำขอสั้น"))

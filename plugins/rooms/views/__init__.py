@@ -31,9 +31,16 @@ PHOTO_POLICY = UploadPolicy(max_count=6, max_bytes=5 * attachments.MiB, allowed=
 @bp.context_processor
 def _helpers():
     return {"equipment_labels": EQUIPMENT, "linked_letter": linked_letter, "letter_link": LETTER_LINK,
-            "chosen_letter": chosen_letter,
+            "chosen_letter": chosen_letter, "weekday_name": weekday_name,
             "status_label": status_label, "approver_may_decide": services.approver_may_decide,
             "local_day": lambda moment: services.local(moment).date().isoformat()}
+
+
+def weekday_name(day: dt.date) -> str:
+    """The day of the week in the reader's language: วันจันทร์ in Thai."""
+    if _locale() == "th":
+        return "วัน" + calendar.THAI_WEEKDAYS[day.weekday()]
+    return day.strftime("%A")
 
 
 def status_label(status: str) -> str:

@@ -1,5 +1,8 @@
 """The booking form links the letter a meeting answers through core's record picker: found by number or subject,
-shown by its number and subject, never as Khet's bare id."""
+shown by its number and subject, never as Khet's bare id.
+
+Here rather than in plugins/rooms/tests: it makes a letter through the correspondence module, which a module's
+own tests may not import (tests/test_module_shape.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,37 @@ from plugins.rooms.models import Booking
 from plugins.rooms.tests.helpers import next_weekday
 
 pytestmark = pytest.mark.khet_plugins("rooms", "correspondence")
+
+
+@pytest.fixture(autouse=True)
+def _in_english(english_messages):
+    """Messages are read by their English ids."""
+
+
+@pytest.fixture
+def people(make_person, make_group, grant):
+    from types import SimpleNamespace
+
+    planning = make_group(name="กลุ่มนโยบายและแผน")
+    grant("rooms.book", to=planning)
+    return SimpleNamespace(booker=make_person(first_name="สมชาย", group=planning),
+                           colleague=make_person(first_name="สมหญิง", group=planning),
+                           manager=make_person(first_name="กาญจนา"))
+
+
+@pytest.fixture
+def make_room(people, grant):
+    from plugins.rooms import services
+    from plugins.rooms.services import RoomFields
+
+    grant("rooms.manage", to=people.manager)
+
+    def make():
+        room = services.save_room(None, RoomFields(name="ห้องประชุมเล็ก", capacity=12), people.manager)
+        db.session.commit()
+        return room
+
+    return make
 
 
 @pytest.fixture

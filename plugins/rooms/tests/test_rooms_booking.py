@@ -257,6 +257,23 @@ def test_holidays_and_weekends_are_closed_unless_the_room_opens_on_them(people, 
     assert statuses() == [("วันหยุด", CONFIRMED), ("เสาร์", CONFIRMED)]
 
 
+def test_a_request_refused_by_the_open_bookings_limit_commits_nothing_of_the_caller_s(people, make_room, details):
+    """The count runs under the booker's named lock; nothing the caller had not committed is committed halfway."""
+    from core.services.locking import NamedLock
+    from core.models import Group
+    from core.settings import save_settings
+
+    save_settings("rooms", {"max_open_bookings": 1})
+    db.session.commit()
+    room = make_room()
+    book(room, at(1, 9), at(1, 10), people.booker, details)
+    db.session.add(Group(code="unsaved", name="ยังไม่บันทึก"))  # the caller's own, not yet committed
+    with pytest.raises(RoomError, match="You already hold 1 bookings"):
+        book(room, at(1, 11), at(1, 12), people.booker, details)
+    assert db.session.scalar(select(Group).where(Group.code == "unsaved")) is None
+    assert "rooms.booker:%d" % people.booker.id in db.session.scalars(select(NamedLock.key)).all()
+
+
 def test_the_office_s_limits_hold_for_everyone_but_room_managers(people, make_room, details):
     from core.settings import save_settings
 

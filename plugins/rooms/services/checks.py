@@ -10,11 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core import calendar
+from core.api import lock
 from core.db import db, write_transaction
 from core.services import booking, holidays, notifications
 from core.services.approvals import ApprovalError
 from core.services.booking import Reservation
-from core.services.locking import lock
 from plugins.rooms import PLUGIN_ID
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import (

@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.db import db, utcnow
-from core.models import Person
+from core.api import Person
 from core.services import approvals, booking, notifications
 from core.services.approvals import ApprovalError, ApprovalRequest
-from core.services.booking import PENDING, Reservation
+from core.services.booking import PENDING
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import (
     DECIDE_PERMISSION, EVENT_REQUEST_CLOSED, KIND_BOOKING, KIND_SERIES, MODULE, OPEN_STATUSES, RoomError, local,
@@ -128,12 +128,12 @@ def close_stale_requests(now: dt.datetime | None = None) -> int:
     with _change():
         stale = db.session.scalars(
             select(Booking).join(Booking.reservation)
-            .where(Reservation.status == PENDING, Reservation.starts_at <= now).order_by(Booking.id)
+            .where(booking.Reservation.status == PENDING, booking.Reservation.starts_at <= now).order_by(Booking.id)
         ).unique().all()
         for record in stale:
             closed += _close_request_of(record, None, passed)
         for record in db.session.scalars(
-            select(Booking).join(Booking.reservation).where(Reservation.status == PENDING).order_by(Booking.id)
+            select(Booking).join(Booking.reservation).where(booking.Reservation.status == PENDING).order_by(Booking.id)
         ).unique().all():
             in_the_way = booking.conflicts(resource(record.room), record.starts_at, record.ends_at)
             if in_the_way:
@@ -166,7 +166,7 @@ def reroute_requests(room: Room | None = None, by=None) -> int:
     """
     moved = 0
     query = (select(Booking).join(Booking.reservation).join(Booking.room)
-             .where(Reservation.status == PENDING, Room.needs_approval.is_(True)).order_by(Booking.id))
+             .where(booking.Reservation.status == PENDING, Room.needs_approval.is_(True)).order_by(Booking.id))
     if room is not None:
         query = query.where(Booking.room_id == room.id)
     reason = notifications.translated(_l("The room's approver has changed."))

@@ -12,8 +12,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.db import db
-from core.services.booking import PENDING, Reservation
+from core.api import booking, db
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import utc
 
@@ -23,8 +22,8 @@ def pending_overlapping(room_id: int, starts_at: dt.datetime, ends_at: dt.dateti
     """The pending bookings of the room whose time overlaps [starts_at, ends_at) (stored, naive UTC), earliest
     request first."""
     query = (select(Booking).join(Booking.reservation)
-             .where(Booking.room_id == room_id, Reservation.status == PENDING,
-                    Reservation.starts_at < ends_at, Reservation.ends_at > starts_at)
+             .where(Booking.room_id == room_id, booking.Reservation.status == booking.PENDING,
+                    booking.Reservation.starts_at < ends_at, booking.Reservation.ends_at > starts_at)
              .order_by(Booking.created_at, Booking.id))
     if exclude_ids:
         query = query.where(Booking.id.not_in(list(exclude_ids)))
@@ -42,6 +41,6 @@ def requested_already(room: Room, start: dt.datetime, end: dt.datetime, exclude:
 
 def competing_requests(record: Booking) -> list[Booking]:
     """The other pending requests for this booking's room and time: what its approver must choose between."""
-    if record.status != PENDING:
+    if record.status != booking.PENDING:
         return []
     return pending_overlapping(record.room_id, record.starts_at, record.ends_at, (record.id,))

@@ -128,6 +128,22 @@ def test_the_second_requester_is_warned_before_sending_and_may_still_queue(peopl
     assert first.id
 
 
+def test_moving_a_booking_onto_a_requested_time_warns_first(people, make_room, login_as, day):
+    room = make_room(needs_approval=True)
+    login_as(people.booker).post("/rooms/book", data=form_for(room, day, title="คำขอแรก"))
+    client = login_as(people.colleague)
+    client.post("/rooms/book", data=form_for(room, day, "13:00", "14:00", title="ย้ายได้"))
+    mine = db.session.scalar(select(Booking).where(Booking.title == "ย้ายได้"))
+    page = client.post(f"/rooms/bookings/{mine.id}/edit",
+                       data=form_for(room, day, "09:30", "10:30", title="ย้ายได้")).get_data(as_text=True)
+    assert "data-requested-already" in page and "คำขอแรก" in page and "data-queue-anyway" in page
+    assert services.local(db.session.get(Booking, mine.id).starts_at).hour == 13  # not moved yet
+    assert client.post(f"/rooms/bookings/{mine.id}/edit", data=form_for(room, day, "09:30", "10:30", title="ย้ายได้",
+                                                                         queue_anyway="1")).status_code == 302
+    db.session.expire_all()
+    assert services.local(db.session.get(Booking, mine.id).starts_at).hour == 9
+
+
 def test_the_approver_sees_the_conflict_and_approving_one_refuses_the_other(people, make_room, login_as, day):
     room = make_room(needs_approval=True)
     login_as(people.booker).post("/rooms/book", data=form_for(room, day, title="คำขอแรก"))

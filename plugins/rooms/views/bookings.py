@@ -152,9 +152,16 @@ def edit_booking(booking_id):
         form.end.data = services.local(record.ends_at).time()
         form.attendee_groups.data = [g.id for g in record.attendee_groups]
         form.equipment.data = record.equipment or []
+    requested = _requested_already(form, record)
     if form.validate_on_submit() and _letter_is_readable(form):
         room = _room_or_404(form.room_id.data)
         start, end = _times(form)
+        moved = (room.id != record.room_id or services.utc(start) != record.starts_at
+                 or services.utc(end) != record.ends_at)
+        if requested and moved and request.form.get("queue_anyway") != "1":
+            # Moving onto a time others already asked for: warned first, as a new request is.
+            return render_template("rooms/booking_form.html", form=form, taken=None, record=record,
+                                   requested=requested, asks_to_queue=True)
         try:
             services.edit_booking(record, current_user, room, start, end, _details(form), remote_addr=request.remote_addr)
         except RoomError as error:
@@ -164,7 +171,8 @@ def edit_booking(booking_id):
                   else _("The changed booking waits for approval again."), "success")
             _warn_capacity(record)
             return redirect(url_for("rooms.show_booking", booking_id=record.id))
-    return render_template("rooms/booking_form.html", form=form, taken=None, record=record)
+    return render_template("rooms/booking_form.html", form=form, taken=None, record=record, requested=requested,
+                           asks_to_queue=False)
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])

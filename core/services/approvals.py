@@ -656,6 +656,58 @@ def withdraw(request: ApprovalRequest, person: Person, reason: str = "", remote_
     _audit(request, "withdrawn", person, reason, remote_addr=remote_addr)
 
 
+CLOSING_STATUSES = ("refused", "cancelled")
+
+
+def close(request: ApprovalRequest, status: str, reason: str, actor: Person | None = None, remote_addr=None,
+          now=None) -> bool:
+    """The module ends a request nobody decided, because its record can no longer be granted: the time it asked
+    for was given to someone else, has passed, or the record was cancelled by someone other than the requester.
+
+    Unlike decide() this needs no authority on a step: the module's own rule has already been applied (by
+    ``actor``, or by Khet itself when None). The request, its steps and the timeline end as ``status``
+    ("refused" or "cancelled") with ``reason``, and the kind's on_outcome runs, so */approvals* and the module
+    agree. Nobody is notified here: the module tells the requester in its own words. Returns False when the
+    request had already ended (two closers at once: the second does nothing).
+    """
+    if status not in CLOSING_STATUSES:
+        raise ValueError(f"close() ends a request as one of {CLOSING_STATUSES}, not {status!r}")
+    now = now or utcnow()
+    _lock(request)
+    if request.status not in OPEN_STATUSES:
+        return False
+    request.status = status
+    request.decided_at = now
+    for step in request.steps:
+        if step.status in ("waiting", "pending"):
+            step.status = "closed"
+    _event(request, status, actor=actor, comment=(reason or "").strip(), now=now)
+    if request.cancels is None:
+        _outcome(request, status)
+    db.session.flush()
+    _audit(request, status, actor, reason, remote_addr=remote_addr)
+    return True
+
+
+def reassign(request: ApprovalRequest, approver: Person, reason: str, actor: Person | None = None, remote_addr=None,
+             now=None) -> bool:
+    """The module names another approver for the request's current step, because the one it named can no longer
+    decide (a room got a new approver; the approver lost the module's decide_permission). The step starts again
+    with the new approver, who is told; the timeline says why. Returns False when there was nothing to move."""
+    now = now or utcnow()
+    _lock(request)
+    step = request.current_step
+    if request.status != "pending" or step is None or step.approver_id == approver.id:
+        return False
+    step.approver = approver
+    step.escalated_to_id, step.escalated_at = None, None
+    _event(request, "reassigned", actor=actor, step=step, comment=(reason or "").strip(), now=now)
+    _activate(request, step, now)
+    db.session.flush()
+    _audit(request, "reassigned", actor, reason, remote_addr=remote_addr, step=step)
+    return True
+
+
 def resubmit(request: ApprovalRequest, person: Person, comment: str = "", remote_addr=None, now=None) -> None:
     """Send a request returned for changes through its chain again, from the first step."""
     now = now or utcnow()

@@ -33,7 +33,9 @@ class BookingForm(FlaskForm):
     attendee_groups = SelectMultipleField(_l("Groups attending"), coerce=int, validators=[Optional()])
     equipment = SelectMultipleField(_l("Equipment needed"), choices=equipment_choices, validators=[Optional()])
     refreshments = TextAreaField(_l("Refreshments"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
-    letter_id = IntegerField(_l("Letter of the correspondence module (its number in Khet)"), validators=[Optional()])
+    # Filled in by the letter picker (search by number or subject); typed by hand only without JavaScript.
+    letter_id = IntegerField(_l("Letter this meeting answers"), validators=[Optional()],
+                             description=_l("Search above by the letter's number or subject and choose it."))
     repeat = SelectField(_l("Repeat"), default="", choices=[
         SelectChoice("", _l("Does not repeat")), SelectChoice("weekly", _l("Every week")),
         SelectChoice("daily", _l("Every working day")), SelectChoice("monthly", _l("Every month on this date")),

@@ -41,6 +41,8 @@ def notification_events() -> list[NotificationEvent]:
         NotificationEvent(services.EVENT_CANCELLED, _l("My room booking was cancelled by someone else")),
         NotificationEvent(services.EVENT_SLOT_FREED, _l("A room time I waited for became free")),
         NotificationEvent(services.EVENT_REMINDER, _l("Reminder of my room booking the day before")),
+        NotificationEvent(services.EVENT_REQUEST_CLOSED,
+                          _l("My room request was not granted: its time went to another meeting or passed")),
     ]
 
 
@@ -60,7 +62,16 @@ def scheduled_jobs() -> list[ScheduledJob]:
     # Every hour from 15:00 rather than once a day: a booking made for tomorrow later in the afternoon is still
     # reminded, and send_reminders marks each booking reminded, so running it again sends nothing twice.
     return [ScheduledJob("rooms.remind", _l("Remind bookers of tomorrow's meetings"), _remind,
-                         every=dt.timedelta(hours=1))]
+                         every=dt.timedelta(hours=1)),
+            # Every quarter hour: a request must not look pending for long after its meeting has begun.
+            ScheduledJob("rooms.close_requests", _l("Close room requests whose time has passed or was given away"),
+                         _close_requests, every=dt.timedelta(minutes=15))]
+
+
+def _close_requests(now: dt.datetime) -> str:
+    from plugins.rooms import services
+
+    return f"closed {services.close_stale_requests(now)} request(s)"
 
 
 def search_results(user, query: str, limit: int) -> list[SearchResult]:

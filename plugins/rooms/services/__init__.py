@@ -54,7 +54,6 @@ STEP_MINUTES = 15
 OPEN_STATUSES = (PENDING, CONFIRMED)
 # Deciding a room request needs this on every path: this module's buttons and core's /approvals page alike.
 DECIDE_PERMISSION = APPROVE
-BOOKER_LOCK_KIND = f"{PLUGIN_ID}.booker"  # the guard's lock row of one booker, never booked: see _check_open_bookings
 
 EQUIPMENT = {
     "projector": _l("Projector"),
@@ -68,6 +67,7 @@ EQUIPMENT = {
 EVENT_CANCELLED = f"{PLUGIN_ID}.booking_cancelled"
 EVENT_SLOT_FREED = f"{PLUGIN_ID}.slot_freed"
 EVENT_REMINDER = f"{PLUGIN_ID}.reminder"
+EVENT_REQUEST_CLOSED = f"{PLUGIN_ID}.request_closed"  # a pending request refused: its time went to another meeting or passed
 
 
 class RoomError(Refused):
@@ -170,8 +170,10 @@ from plugins.rooms.services.calendars import (  # noqa: E402
 from plugins.rooms.services.checks import open_bookings_of, resource  # noqa: E402
 from plugins.rooms.services.closures import block_room, current_blocks, unblock  # noqa: E402
 from plugins.rooms.services.decisions import (  # noqa: E402
-    Waiting, approval_history, approval_of, decide, waiting_count, waiting_count_query, waiting_for,
+    Waiting, approval_history, approval_of, approver_may_decide, close_stale_requests, decide, reroute_requests, waiting_count, waiting_count_query,
+    waiting_for,
 )
+from plugins.rooms.services.overlaps import competing_requests, requested_already  # noqa: E402
 from plugins.rooms.services.feeds import (  # noqa: E402
     feed_bookings, feed_token_of, ics, new_feed_token, person_for_feed, revoke_feed_token,
 )
@@ -182,7 +184,7 @@ from plugins.rooms.services.stats import Usage, usage  # noqa: E402
 from plugins.rooms.services.watches import watch_slot  # noqa: E402
 
 __all__ = [
-    "BOOKER_LOCK_KIND", "DECIDE_PERMISSION", "EQUIPMENT", "EVENT_CANCELLED", "EVENT_REMINDER", "EVENT_SLOT_FREED",
+    "DECIDE_PERMISSION", "EQUIPMENT", "EVENT_CANCELLED", "EVENT_REMINDER", "EVENT_REQUEST_CLOSED", "EVENT_SLOT_FREED",
     "KIND_BOOKING", "KIND_SERIES", "MODULE", "OPEN_STATUSES", "STEP_MINUTES",
     "BookingDetails", "RoomError", "SeriesOutcome", "as_bangkok", "at", "day_range", "local", "utc",
     "bookable_rooms", "is_manager", "may_book", "may_cancel", "may_change",
@@ -191,7 +193,8 @@ __all__ = [
     "Cell", "DaySchedule", "Entry", "Found", "GridCell", "GridRow", "MonthSchedule", "Slot", "WeekSchedule", "cell_of",
     "day_schedule", "entries_between", "find_rooms", "month_schedule", "slots", "week_schedule", "week_start",
     "open_bookings_of", "resource", "block_room", "current_blocks", "unblock",
-    "Waiting", "approval_history", "approval_of", "decide", "waiting_count", "waiting_count_query", "waiting_for",
+    "Waiting", "approval_history", "approval_of", "approver_may_decide", "close_stale_requests", "reroute_requests", "competing_requests", "decide",
+    "requested_already", "waiting_count", "waiting_count_query", "waiting_for",
     "feed_bookings", "feed_token_of", "ics", "new_feed_token", "person_for_feed", "revoke_feed_token",
     "send_reminders", "RoomFields", "all_rooms", "save_room", "cancel_series", "request_series", "series_bookings",
     "Usage", "usage", "watch_slot",

@@ -14,7 +14,7 @@ from core.services.approvals import ApprovalRequest, Step
 from core.services.booking import CONFIRMED, Reservation
 from plugins.rooms.models import Booking, FeedToken, Room, SlotWatch
 from plugins.rooms.services import (
-    EVENT_CANCELLED, KIND_BOOKING, MODULE, OPEN_STATUSES, BookingDetails, RoomError, _now, as_bangkok, local, utc,
+    EVENT_CANCELLED, KIND_BOOKING, KIND_SERIES, MODULE, OPEN_STATUSES, BookingDetails, RoomError, _now, as_bangkok, local, utc,
 )
 from plugins.rooms.services.access import may_cancel, may_change
 from plugins.rooms.services.checks import (
@@ -170,9 +170,7 @@ def cancel_booking(record: Booking, person, reason: str = "", now: dt.datetime |
 
 
 def _cancel(record: Booking, person, reason: str, now: dt.datetime, remote_addr=None) -> None:
-    own_request = approvals.open_request_for(MODULE, KIND_BOOKING, record.id)
-    if own_request is not None and own_request.requester_id == person.id:
-        approvals.withdraw(own_request, person, reason, remote_addr=remote_addr)
+    _end_request(approvals.open_request_for(MODULE, KIND_BOOKING, record.id), person, reason, remote_addr)
     _free_old_time(record, person, reason, now)
     if record.booked_by is not None and record.booked_by_id != person.id:
         notifications.notify(
@@ -181,6 +179,18 @@ def _cancel(record: Booking, person, reason: str, now: dt.datetime, remote_addr=
             link=notifications.link_to("rooms.show_booking", booking_id=record.id), module=MODULE,
             body=f"{_summary(record.room, local(record.starts_at), local(record.ends_at))} · {reason}",
         )
+
+
+def _end_request(request: ApprovalRequest | None, person, reason: str, remote_addr=None) -> None:
+    """A booking that waited for approval is cancelled: its request ends through core approvals too, so that
+    /approvals shows it ended — withdrawn by the booker, or cancelled by whoever else cancelled the booking
+    (a room manager, a closure, the booker leaving)."""
+    if request is None or request.status not in approvals.OPEN_STATUSES:
+        return
+    if person is not None and request.requester_id == person.id:
+        approvals.withdraw(request, person, reason, remote_addr=remote_addr)
+    else:
+        approvals.close(request, "cancelled", reason or "-", actor=person, remote_addr=remote_addr)
 
 
 def bookings_of(person):
@@ -212,7 +222,11 @@ def person_left(person, now: dt.datetime | None = None) -> None:
         select(Booking).join(Booking.reservation)
         .where(Booking.booked_by_id == person.id, Reservation.status.in_(OPEN_STATUSES), Reservation.starts_at > now)
     ).unique().all():
-        _free_old_time(record, None, "ผู้จองพ้นจากตำแหน่ง", now)
+        reason = "ผู้จองพ้นจากตำแหน่ง"
+        _end_request(approvals.open_request_for(MODULE, KIND_BOOKING, record.id), None, reason)
+        if record.series_id:
+            _end_request(approvals.open_request_for(MODULE, KIND_SERIES, record.series_id), None, reason)
+        _free_old_time(record, None, reason, now)
     for token in db.session.scalars(select(FeedToken).where(FeedToken.person_id == person.id, FeedToken.revoked_at.is_(None))):
         token.revoked_at = now
     for watch in db.session.scalars(select(SlotWatch).where(SlotWatch.person_id == person.id, SlotWatch.notified_at.is_(None))):

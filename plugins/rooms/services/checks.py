@@ -10,13 +10,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core import calendar
+from core.api import lock
 from core.db import db, write_transaction
 from core.services import booking, holidays, notifications
 from core.services.approvals import ApprovalError
-from core.services.booking import BookingResource, Reservation
+from core.services.booking import Reservation
+from plugins.rooms import PLUGIN_ID
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import (
-    BOOKER_LOCK_KIND, OPEN_STATUSES, STEP_MINUTES, RoomError, _Day, _now, as_bangkok, at, utc,
+    OPEN_STATUSES, STEP_MINUTES, RoomError, _Day, _now, as_bangkok, at, utc,
 )
 from plugins.rooms.services.access import is_manager, may_book
 from plugins.rooms.services.rooms import resource
@@ -79,31 +81,23 @@ def _check_open_bookings(person, now: dt.datetime) -> None:
     Called first in the booking's transaction, before the room's lock. Two
     requests of one person, also for different rooms (different room locks),
     must be counted one after the other, the second seeing the first's
-    booking. So the count is made under the booker's own lock row in the
-    guard, ``("rooms.booker", person id)``, in a transaction that begins with
-    that lock: the reading done so far is committed first, because on MariaDB
-    a transaction keeps reading the snapshot of its first read. (Counting with
-    FOR UPDATE instead would take gap locks that deadlock two bookers; locking
-    the person row would wait on every insert naming them, such as their
-    notifications.) The lock row is created, and committed, before it is
-    locked, so a refused request never rolls a half-made lock row back under
-    others waiting for it. Locks are taken booker, room, reservations; the
-    guard takes room, reservations: nobody waits in a circle.
+    booking: so the count is made under the booker's own named lock,
+    ``rooms.booker:<person id>`` (core.services.locking), which ends with the
+    transaction. Locks are taken booker, room, reservations; the guard takes
+    room, reservations: nobody waits in a circle.
     """
     if is_manager(person):
         return
     most, person_id = int(current_settings()["max_open_bookings"]), person.id
-    lock = (BOOKER_LOCK_KIND, person_id)
-    if booking.find_resource(lock) is None:
-        booking.lock_resource(lock)
-    db.session.commit()
-    # The new transaction's first statement: a locking read, which (unlike lock_resource's plain read
-    # first) does not fix MariaDB's snapshot before the lock is held.
-    db.session.execute(select(BookingResource.id).where(BookingResource.kind == BOOKER_LOCK_KIND,
-                                                        BookingResource.external_id == person_id).with_for_update())
+    lock(booker_lock_key(person_id))
     if _open_bookings(person_id, now) >= most:
         raise RoomError(_l("You already hold %(count)s bookings, the most one person may. Cancel one first.",
                            count=most))
+
+
+def booker_lock_key(person_id: int) -> str:
+    """The named lock under which one person's open bookings are counted."""
+    return f"{PLUGIN_ID}.booker:{person_id}"
 
 
 def _check_request(room: Room, person, start: dt.datetime, end: dt.datetime, now: dt.datetime,

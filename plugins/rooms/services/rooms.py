@@ -70,6 +70,7 @@ def save_room(room: Room | None, fields: RoomFields, by: Person) -> Room:
     if unknown:
         raise RoomError(_l("Unknown equipment: %(codes)s", codes=", ".join(sorted(unknown))))
     created = room is None
+    approver_changed = not created and room.approver_id != (fields.approver.id if fields.approver else None)
     room = room or Room()
     room.name, room.building, room.floor = name[:200], fields.building.strip()[:200], fields.floor.strip()[:50]
     room.capacity, room.notes = int(fields.capacity), (fields.notes or "").strip()
@@ -89,6 +90,10 @@ def save_room(room: Room | None, fields: RoomFields, by: Person) -> Room:
     if created:
         # The guard's lock row exists from the start, so the first bookings of a new room never race to create it.
         booking.lock_resource(resource(room))
+    if approver_changed and room.needs_approval:
+        from plugins.rooms.services.decisions import reroute_requests
+
+        reroute_requests(room, by)  # requests waiting on the former approver go to the new one
     audit.record("room.create" if created else "room.update", MODULE, "room", room.id, by, room.name)
     db.session.flush()  # the caller commits
     return room

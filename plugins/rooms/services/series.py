@@ -15,7 +15,7 @@ from plugins.rooms.services import (
     KIND_SERIES, MODULE, OPEN_STATUSES, BookingDetails, RoomError, SeriesOutcome, _now, as_bangkok, local, utc,
 )
 from plugins.rooms.services.access import may_cancel
-from plugins.rooms.services.bookings import _cancel, _new_booking, _submit_for_approval
+from plugins.rooms.services.bookings import _cancel, _end_request, _new_booking, _submit_for_approval
 from plugins.rooms.services.checks import _change, _check_open_bookings, _check_request, _confirms_at_once
 from plugins.rooms.services.rooms import resource
 
@@ -87,9 +87,8 @@ def cancel_series(record: Booking, person, reason: str = "", now: dt.datetime | 
     with _change():
         request = approvals.open_request_for(MODULE, KIND_SERIES, record.series_id)
         cancelled = series_bookings(record.series_id, from_time=max(record.starts_at, now))
-        if request is not None and request.requester_id == person.id and cancelled and \
-                len(cancelled) == len(series_bookings(record.series_id)):
-            approvals.withdraw(request, person, reason, remote_addr=remote_addr)
+        if request is not None and cancelled and len(cancelled) == len(series_bookings(record.series_id)):
+            _end_request(request, person, reason, remote_addr)
         for each in cancelled:
             _cancel(each, person, reason, now)
         audit.record("series.cancel", MODULE, "series", record.series_id, person, record.title,

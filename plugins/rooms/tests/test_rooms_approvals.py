@@ -116,3 +116,33 @@ def test_the_menu_badge_counts_a_recurring_request_once(people, make_room, detai
     services.request_series(room, at(1, 9), at(1, 10), people.booker, details(title="ประชุมประจำสัปดาห์"),
                             "weekly", until=dt.date(2027, 3, 29), now=NOW)
     assert db.session.scalar(services.waiting_count_query(people.approver)) == services.waiting_count(people.approver) == 1
+
+
+def test_a_new_approver_of_the_room_takes_over_the_waiting_requests_on_both_paths(people, login_as, waiting):
+    """Chosen: requests follow the room's approver. The one who lost the code (or was replaced) keeps none."""
+    record, request = waiting
+    revoke_approve_grant(people.approver)
+    manage = login_as(people.manager).get("/rooms/manage").get_data(as_text=True)
+    assert "data-approver-cannot-decide" in manage  # the manager is shown why the room's requests are stuck
+    room = db.session.get(Booking, record.id).room
+    services.save_room(room, RoomFields(name=room.name, capacity=room.capacity, needs_approval=True,
+                                        approver=people.other_approver), people.manager)
+    db.session.commit()
+    step = db.session.get(approvals.ApprovalRequest, request.id).current_step
+    assert step.approver_id == people.other_approver.id
+    assert [w.booking.id for w in services.waiting_for(people.other_approver)] == [record.id]
+    assert services.waiting_for(people.approver) == []
+    client = login_as(people.other_approver)
+    assert f"/approvals/{request.id}" in client.get("/approvals/").get_data(as_text=True)
+    assert decide_on_core_page(client, request).status_code == 302
+    assert status_of(record) == CONFIRMED
+
+
+def test_the_scheduled_job_moves_requests_left_with_a_former_approver(people, waiting):
+    record, request = waiting
+    room = db.session.get(Booking, record.id).room
+    room.approver_id = people.other_approver.id  # changed behind the service's back (an import, an old version)
+    db.session.commit()
+    assert services.close_stale_requests(NOW) == 0
+    db.session.commit()
+    assert db.session.get(approvals.ApprovalRequest, request.id).current_step.approver_id == people.other_approver.id

@@ -138,17 +138,59 @@ def test_a_request_for_a_confirmed_time_is_refused_at_once(people, make_room, de
     assert statuses() == [("อนุมัติแล้ว", CONFIRMED)]
 
 
-def test_approving_the_second_of_two_overlapping_requests_fails_and_leaves_it_pending(people, make_room, details):
+def test_approving_one_of_two_overlapping_requests_refuses_the_other_and_tells_its_booker(people, make_room, details):
     room = make_room(needs_approval=True)
     first = book(room, at(1, 9), at(1, 10), people.booker, details, title="คำขอแรก")
     second = book(room, at(1, 9, 30), at(1, 10, 30), people.colleague, details, title="คำขอที่สอง")
+    later = book(room, at(1, 10), at(1, 11), people.outsider, details, title="ต่อจากนั้น")  # touches, no overlap
+    second_request = services.approval_of(second)
+    assert [b.title for b in services.competing_requests(first)] == ["คำขอที่สอง"]
     services.decide(first, people.approver, "approve")
-    with pytest.raises(RoomError, match="คำขอแรก"):
-        services.decide(second, people.approver, "approve")
-    assert statuses() == [("คำขอแรก", CONFIRMED), ("คำขอที่สอง", PENDING)]
-    assert services.approval_of(second).status == "pending"
-    services.decide(second, people.approver, "refuse", "ห้องไม่ว่าง")
-    assert statuses() == [("คำขอแรก", CONFIRMED), ("คำขอที่สอง", REFUSED)]
+    assert statuses() == [("คำขอแรก", CONFIRMED), ("คำขอที่สอง", REFUSED), ("ต่อจากนั้น", PENDING)]
+    refused = db.session.get(Booking, second.id).reservation
+    assert "คำขอแรก" in refused.status_reason
+    closed = db.session.get(ApprovalRequest, second_request.id)
+    assert closed.status == "refused" and closed.events[-1].actor_id == people.approver.id  # /approvals agrees
+    assert "คำขอแรก" in closed.events[-1].comment
+    assert notified(people.colleague, services.EVENT_REQUEST_CLOSED) == ["Your room request was not granted: คำขอที่สอง"]
+    assert services.waiting_for(people.approver)[0].booking.id == later.id
+    with pytest.raises(RoomError, match="no longer waiting for a decision: The time was given to another meeting: คำขอแรก"):
+        services.decide(db.session.get(Booking, second.id), people.approver, "approve")
+
+
+def test_the_approver_sees_the_requests_competing_for_a_time(people, make_room, details):
+    room = make_room(needs_approval=True)
+    first = book(room, at(1, 9), at(1, 10), people.booker, details, title="คำขอแรก")
+    second = book(room, at(1, 9, 30), at(1, 10, 30), people.colleague, details, title="คำขอที่สอง")
+    waiting = {item.booking.id: [b.id for b in item.competing] for item in services.waiting_for(people.approver)}
+    assert waiting == {first.id: [second.id], second.id: [first.id]}
+
+
+def test_no_request_stays_pending_after_its_time_and_its_booker_is_told(people, make_room, details):
+    import datetime as dt
+
+    room = make_room(needs_approval=True)
+    old = book(room, at(1, 9), at(1, 10), people.booker, details, title="ไม่มีใครตัดสิน")
+    future = book(room, at(2, 9), at(2, 10), people.colleague, details, title="ยังไม่ถึงเวลา")
+    request = services.approval_of(old)
+    assert services.close_stale_requests(at(1, 9).astimezone(dt.timezone.utc).replace(tzinfo=None)) == 1
+    assert statuses() == [("ไม่มีใครตัดสิน", REFUSED), ("ยังไม่ถึงเวลา", PENDING)]
+    assert db.session.get(ApprovalRequest, request.id).status == "refused"
+    assert notified(people.booker, services.EVENT_REQUEST_CLOSED) == ["Your room request was not granted: ไม่มีใครตัดสิน"]
+    assert services.close_stale_requests(at(1, 9).astimezone(dt.timezone.utc).replace(tzinfo=None)) == 0
+    assert [w.booking.id for w in services.waiting_for(people.approver)] == [future.id]
+
+
+def test_the_scheduled_job_closes_requests_whose_time_has_passed(people, make_room, details):
+    import datetime as dt
+
+    from core.services import jobs
+
+    room = make_room(needs_approval=True)
+    book(room, at(1, 9), at(1, 10), people.booker, details, title="ไม่มีใครตัดสิน")
+    job = jobs.scheduled_jobs()["rooms.close_requests"]
+    assert "closed 1" in job.run(at(1, 11).astimezone(dt.timezone.utc).replace(tzinfo=None))
+    assert statuses() == [("ไม่มีใครตัดสิน", REFUSED)]
 
 
 def test_a_decision_through_core_s_approval_page_reaches_the_booking(people, make_room, details):
@@ -213,6 +255,23 @@ def test_holidays_and_weekends_are_closed_unless_the_room_opens_on_them(people, 
     book(hall, at(3, 9), at(3, 10), people.booker, details, title="วันหยุด")
     book(hall, at(6, 9), at(6, 10), people.booker, details, title="เสาร์")
     assert statuses() == [("วันหยุด", CONFIRMED), ("เสาร์", CONFIRMED)]
+
+
+def test_a_request_refused_by_the_open_bookings_limit_commits_nothing_of_the_caller_s(people, make_room, details):
+    """The count runs under the booker's named lock; nothing the caller had not committed is committed halfway."""
+    from core.services.locking import NamedLock
+    from core.models import Group
+    from core.settings import save_settings
+
+    save_settings("rooms", {"max_open_bookings": 1})
+    db.session.commit()
+    room = make_room()
+    book(room, at(1, 9), at(1, 10), people.booker, details)
+    db.session.add(Group(code="unsaved", name="ยังไม่บันทึก"))  # the caller's own, not yet committed
+    with pytest.raises(RoomError, match="You already hold 1 bookings"):
+        book(room, at(1, 11), at(1, 12), people.booker, details)
+    assert db.session.scalar(select(Group).where(Group.code == "unsaved")) is None
+    assert "rooms.booker:%d" % people.booker.id in db.session.scalars(select(NamedLock.key)).all()
 
 
 def test_the_office_s_limits_hold_for_everyone_but_room_managers(people, make_room, details):
@@ -343,6 +402,16 @@ def test_a_manager_cancels_someone_s_booking_with_a_reason_the_booker_is_told(pe
     services.cancel_booking(booking, people.manager, "ผู้บริหารใช้ห้อง", now=NOW)
     assert statuses()[0][1] == CANCELLED
     assert notified(people.booker, services.EVENT_CANCELLED)
+
+
+def test_a_manager_cancelling_a_pending_request_ends_it_on_core_s_approvals_too(people, make_room, details):
+    room = make_room(needs_approval=True)
+    booking = book(room, at(1, 9), at(1, 10), people.booker, details)
+    request = services.approval_of(booking)
+    services.cancel_booking(booking, people.manager, "ผู้บริหารใช้ห้อง", now=NOW)
+    closed = db.session.get(ApprovalRequest, request.id)
+    assert closed.status == "cancelled" and closed.events[-1].comment == "ผู้บริหารใช้ห้อง"
+    assert db.session.scalar(approvals.waiting_count_query(people.approver)) == 0  # /approvals agrees
 
 
 def test_withdrawing_a_pending_request_by_cancelling_it(people, make_room, details):

@@ -81,3 +81,86 @@ def test_a_booker_books_a_room_on_a_phone_and_its_approver_approves_it(chromium,
         booker.close()
         approver.close()
     assert db.session.scalar(select(Booking.title)) == "ประชุมคณะกรรมการประเมินผลการปฏิบัติงาน"
+
+
+@pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
+def test_two_people_request_one_slot_the_approver_approves_one_and_the_other_is_refused_and_told(
+        chromium, people, make_room, live_server, screenshots, phone):
+    from core import security
+    from core.services.booking import REFUSED
+    from core.services.notifications import Notification
+    from plugins.rooms import services
+
+    for person in (people.booker, people.colleague, people.approver):
+        person.password_hash = security.hash_password(PASSWORD)
+    room = make_room(name="ห้องประชุมเขต", capacity=30, needs_approval=True)
+    for n in range(4):  # a day view of five rooms, as the office has
+        make_room(name=f"ห้องประชุมย่อยหมายเลข {n + 1}", capacity=10)
+    db.session.commit()
+    day = next_weekday(7)
+    screen = "phone" if phone else "desktop"
+    sessions = [BrowserSession(chromium, live_server, screenshots, f"rooms-{name}-{screen}", phone=phone)
+                for name in ("first", "second", "approver")]
+    first, second, approver = sessions
+
+    def request_room(session, start, end, title, expect_warning):
+        session.page.goto("/rooms/book")
+        session.page.select_option("#room_id", str(room.id))
+        session.page.fill("#day", day.isoformat())
+        session.page.fill("#start", start)
+        session.page.fill("#end", end)
+        session.page.fill("#title", title)
+        session.page.fill("#attendees", "12")
+        with session.page.expect_navigation():
+            session.page.locator("[data-booking-form] button[type=submit]").click()
+        if expect_warning:
+            # Warned before anything is sent: who asked for the time, and the choice to queue anyway.
+            warning = session.page.locator("[data-requested-already]")
+            assert warning.count() == 1 and "คำขอใช้ห้องแรก" in warning.inner_text()
+            assert db.session.scalar(select(Booking.id).where(Booking.title == title)) is None
+            session.fits_the_screen()
+            session.shot("warned")
+            with session.page.expect_navigation():
+                session.page.locator("[data-queue-anyway]").click()
+        assert "/rooms/bookings/" in session.page.url, session.page.locator("main").inner_text()
+        return int(session.page.url.rstrip("/").rsplit("/", 1)[1])
+
+    try:
+        first.sign_in(people.booker.username, PASSWORD)
+        second.sign_in(people.colleague.username, PASSWORD)
+        approver.sign_in(people.approver.username, PASSWORD)
+        first_id = request_room(first, "09:00", "10:00", "คำขอใช้ห้องแรก", expect_warning=False)
+        second_id = request_room(second, "09:30", "10:30", "คำขอใช้ห้องที่สอง", expect_warning=True)
+        assert status_of(first_id) == status_of(second_id) == "pending"
+
+        approver.page.goto("/rooms/waiting")
+        approver.fits_the_screen()
+        item = approver.page.locator(f'[data-waiting] [data-booking="{first_id}"]')
+        assert item.locator(f'[data-competing-booking="{second_id}"]').count() == 1  # the conflict, on the request
+        approver.shot("conflict")
+        with approver.page.expect_navigation():
+            item.locator("[data-approve]").click()
+        assert status_of(first_id) == CONFIRMED and status_of(second_id) == REFUSED
+        assert approver.page.locator(f'[data-booking="{second_id}"]').count() == 0  # nothing left to decide
+
+        second.page.goto(f"/rooms/bookings/{second_id}")
+        assert second.page.locator('[data-status="refused"]').count() >= 1
+        assert "คำขอใช้ห้องแรก" in second.page.locator("main").inner_text()  # the reason names the winner
+        told = db.session.scalars(select(Notification.title).where(
+            Notification.person_id == people.colleague.id, Notification.event == services.EVENT_REQUEST_CLOSED)).all()
+        assert len(told) == 1 and "คำขอใช้ห้องที่สอง" in told[0]
+        second.page.goto("/notifications/")
+        assert "คำขอใช้ห้องที่สอง" in second.page.locator("main").inner_text()
+        second.shot("told")
+
+        # The day view: five rooms stay readable (no word-per-line columns); on a phone the grid scrolls sideways.
+        first.page.goto(f"/rooms/?day={day.isoformat()}")
+        first.fits_the_screen()
+        widths = first.page.eval_on_selector_all("[data-day-view] thead th:not(.rooms-time)",
+                                                 "cells => cells.map(c => c.getBoundingClientRect().width)")
+        assert len(widths) == 5 and min(widths) >= 120, widths
+        first.shot("day")
+        assert not sum((s.problems for s in sessions), []), sum((s.problems for s in sessions), [])
+    finally:
+        for session in sessions:
+            session.close()

@@ -31,8 +31,16 @@ PHOTO_POLICY = UploadPolicy(max_count=6, max_bytes=5 * attachments.MiB, allowed=
 @bp.context_processor
 def _helpers():
     return {"equipment_labels": EQUIPMENT, "linked_letter": linked_letter, "letter_link": LETTER_LINK,
-            "status_label": status_label,
+            "chosen_letter": chosen_letter, "weekday_name": weekday_name,
+            "status_label": status_label, "approver_may_decide": services.approver_may_decide,
             "local_day": lambda moment: services.local(moment).date().isoformat()}
+
+
+def weekday_name(day: dt.date) -> str:
+    """The day of the week in the reader's language: วันจันทร์ in Thai."""
+    if _locale() == "th":
+        return "วัน" + calendar.THAI_WEEKDAYS[day.weekday()]
+    return day.strftime("%A")
 
 
 def status_label(status: str) -> str:
@@ -53,6 +61,14 @@ def linked_letter(record: Booking):
     if not record.letter_id:
         return None
     return links.describe_one(LETTER_LINK, record.letter_id, current_user)
+
+
+def chosen_letter(letter_id):
+    """The letter chosen on the booking form, as the reader may see it: the form shows its number and subject,
+    not Khet's bare id."""
+    if not letter_id:
+        return None
+    return links.describe_one(LETTER_LINK, letter_id, current_user)
 
 
 def _letter_is_readable(form) -> bool:

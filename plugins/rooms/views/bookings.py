@@ -17,7 +17,7 @@ from core.services import links
 from core.web import paginate
 from plugins.rooms import services
 from plugins.rooms.forms import BookingForm, ReasonForm
-from plugins.rooms.models import Booking
+from plugins.rooms.models import Booking, Room
 from plugins.rooms.permissions import APPROVE, BOOK, MANAGE
 from plugins.rooms.services import BookingDetails, RoomError
 from plugins.rooms.views import (
@@ -50,6 +50,18 @@ def _times(form: BookingForm) -> tuple[dt.datetime, dt.datetime]:
     return services.at(form.day.data, form.start.data), services.at(form.day.data, form.end.data)
 
 
+def _requested_already(form: BookingForm, record: Booking | None = None) -> list[Booking]:
+    """Pending requests for the room and time on the form (as it was filled in or carried by the link), for the
+    warning shown before a second request for that time is sent."""
+    room_id, day, start, end = (form.room_id.data, form.day.data, form.start.data, form.end.data)
+    if not (room_id and isinstance(day, dt.date) and start and end):
+        return []
+    room = db.session.get(Room, room_id)
+    if room is None or not room.needs_approval:
+        return []
+    return services.requested_already(room, services.at(day, start), services.at(day, end), exclude=record)
+
+
 def _warn_capacity(record: Booking) -> None:
     if record.over_capacity:
         flash(_("%(room)s seats %(capacity)s; you expect %(count)s people.", room=record.room.name,
@@ -66,9 +78,14 @@ def new_booking():
         form.start.data = _time_arg("start") or dt.time(9, 0)
         form.end.data = _time_arg("end") or dt.time(10, 0)
     taken = None
+    requested = _requested_already(form)
     if form.validate_on_submit() and _letter_is_readable(form):
         room = _room_or_404(form.room_id.data)
         start, end = _times(form)
+        if requested and not form.repeat.data and request.form.get("queue_anyway") != "1":
+            # Warned before sending: the form comes back with the requests already made and a "send anyway".
+            return render_template("rooms/booking_form.html", form=form, taken=None, record=None,
+                                   requested=requested, asks_to_queue=True)
         try:
             if form.repeat.data:
                 if not form.repeat_until.data:
@@ -95,7 +112,8 @@ def new_booking():
                   "success")
             _warn_capacity(first)
             return redirect(url_for("rooms.show_booking", booking_id=first.id))
-    return render_template("rooms/booking_form.html", form=form, taken=taken, record=None)
+    return render_template("rooms/booking_form.html", form=form, taken=taken, record=None, requested=requested,
+                           asks_to_queue=False)
 
 
 @bp.route("/bookings/<int:booking_id>")
@@ -115,7 +133,7 @@ def show_booking(booking_id):
     return render_template("rooms/booking.html", record=record, approval_requests=services.approval_history(record),
                            may_change=services.may_change(record, current_user),
                            may_cancel=services.may_cancel(record, current_user), may_decide=may_decide,
-                           series=series, reason_form=ReasonForm())
+                           series=series, reason_form=ReasonForm(), competing=services.competing_requests(record))
 
 
 @bp.route("/bookings/<int:booking_id>/edit", methods=["GET", "POST"])
@@ -134,9 +152,16 @@ def edit_booking(booking_id):
         form.end.data = services.local(record.ends_at).time()
         form.attendee_groups.data = [g.id for g in record.attendee_groups]
         form.equipment.data = record.equipment or []
+    requested = _requested_already(form, record)
     if form.validate_on_submit() and _letter_is_readable(form):
         room = _room_or_404(form.room_id.data)
         start, end = _times(form)
+        moved = (room.id != record.room_id or services.utc(start) != record.starts_at
+                 or services.utc(end) != record.ends_at)
+        if requested and moved and request.form.get("queue_anyway") != "1":
+            # Moving onto a time others already asked for: warned first, as a new request is.
+            return render_template("rooms/booking_form.html", form=form, taken=None, record=record,
+                                   requested=requested, asks_to_queue=True)
         try:
             services.edit_booking(record, current_user, room, start, end, _details(form), remote_addr=request.remote_addr)
         except RoomError as error:
@@ -146,7 +171,8 @@ def edit_booking(booking_id):
                   else _("The changed booking waits for approval again."), "success")
             _warn_capacity(record)
             return redirect(url_for("rooms.show_booking", booking_id=record.id))
-    return render_template("rooms/booking_form.html", form=form, taken=None, record=record)
+    return render_template("rooms/booking_form.html", form=form, taken=None, record=record, requested=requested,
+                           asks_to_queue=False)
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])

@@ -570,3 +570,61 @@ def run_in_threads(fn, n: int, *, expected: type[BaseException] | tuple = (), ap
     if stuck:
         race._add(race.errors, TimeoutError(f"threads still running after {timeout} s: {stuck}"))
     return race
+
+
+# --- core's own pieces a module's tests may use ------------------------------------------------------------
+# A module's tests import only core.api and core.testing (the import-linter contract in pyproject.toml);
+# what they need of core's internals is offered here, imported when called (this plugin loads before the app).
+
+
+def set_password(person, password: str) -> None:
+    """Give ``person`` this sign-in password, hashed as core hashes it (for tests that sign in in a browser)."""
+    from core.security import hash_password
+
+    person.password_hash = hash_password(password)
+
+
+def password_matches(person, password: str) -> bool:
+    """Whether ``password`` signs ``person`` in, checked as the sign-in page checks it."""
+    from core.security import verify_password
+
+    return verify_password(person.password_hash, password)
+
+
+def seed_demo(rng=None) -> bool:
+    """Seed the demo office as ``khet demo`` does (core and every enabled module); False if an office exists."""
+    from core.demo import seed_demo as seed
+
+    return seed(rng)
+
+
+def demo_passwords() -> tuple[str, str]:
+    """The demo's passwords: (the admin's, everyone else's)."""
+    from core.demo import ADMIN_PASSWORD, DEMO_PASSWORD
+
+    return ADMIN_PASSWORD, DEMO_PASSWORD
+
+
+def schema_differences(app) -> dict[str, list]:
+    """{component: differences} between the models and the migrated database, as ``khet db check`` reports them."""
+    from core.migrate import differences
+
+    return differences(app)
+
+
+def deactivate_person(person, by=None) -> bool:
+    """Make ``person`` leave the office as an admin does on the people page (each module's hooks run)."""
+    from core.org_services import deactivate_person as deactivate
+
+    return deactivate(person, by)
+
+
+def revoke_grants(code: str, person) -> None:
+    """Take ``code`` away from ``person``'s own grants, through the service the admin's permissions page uses."""
+    from core.db import db
+    from core.org_services import grants_of, revoke_grant
+
+    for given in grants_of(person=person):
+        if given.permission == code:
+            revoke_grant(given)
+    db.session.commit()

@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from core.calendar import be_year, bangkok_at, local_today, to_stored
-from core.db import db, utcnow
-from core.demo import FIRST_NAMES, LAST_NAMES
-from core.models import Grant, Group, Person, School, SchoolNetwork
-from core.services.holidays import DaysOff
+from core.api import (
+    DaysOff, Group, Person, School, SchoolNetwork, bangkok_at, be_year, db, demo_name, grant_permission, local_today,
+    to_stored, utcnow,
+)
 from plugins.correspondence import services
 from plugins.correspondence.models import Delivery, Letter
 from plugins.correspondence.permissions import READ, REGISTER, SECRET, SEND
@@ -163,13 +162,13 @@ def _clerk_of(school: School) -> Person | None:
 def _grant_rights(clerk: Person, groups: list[Group], group_clerks: dict[int, Person]) -> None:
     """The central registry keeps every register and sends; each group's first officer keeps the group's registers."""
     for permission in (REGISTER, SECRET, SEND):
-        db.session.add(Grant(permission=permission, person_id=clerk.id))
+        grant_permission(permission, person=clerk)
     for group in groups:
-        db.session.add(Grant(permission=READ, group_id=group.id))
+        grant_permission(READ, group=group)
         group_clerk = group_clerks.get(group.id)
         if group_clerk is not None:
-            db.session.add(Grant(permission=REGISTER, person_id=group_clerk.id, scope_group_id=group.id))
-            db.session.add(Grant(permission=SEND, person_id=group_clerk.id, scope_group_id=group.id))
+            grant_permission(REGISTER, person=group_clerk, scope=group)
+            grant_permission(SEND, person=group_clerk, scope=group)
     db.session.commit()
 
 
@@ -254,7 +253,7 @@ class DemoYear:
         self._register("certificate", moment, LetterFields(
             subject=self.rng.choice(("รับรองการปฏิบัติงาน", "รับรองเงินเดือน", "รับรองการเป็นข้าราชการครู")),
             letter_date=moment.date(), from_text=HEAD_OF_OFFICE,
-            to_text=f"{self.rng.choice(('นาย', 'นาง', 'นางสาว'))}{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"),
+            to_text=f"{self.rng.choice(('นาย', 'นาง', 'นางสาว'))}{' '.join(demo_name(self.rng))}"),
             self.office.clerk)
 
     def secret(self, moment: dt.datetime, sent: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugin_api import Permission
+from core.api import Permission
 from plugins.correspondence import PLUGIN_ID
 
 READ = f"{PLUGIN_ID}.read"
@@ -17,7 +17,7 @@ def declared() -> list[Permission]:
     """What the module declares to core (the ``permissions`` hook), with the label an admin sees."""
     return [
         Permission(READ, _l("Read the office's and groups' registers of letters")),
-        Permission(REGISTER, _l("Register letters and take letter numbers")),
+        Permission(REGISTER, _l("Register letters and take letter numbers"), scopable=True),
         Permission(SECRET, _l("Keep the secret letters register")),
-        Permission(SEND, _l("Send letters to schools, groups and people")),
+        Permission(SEND, _l("Send letters to schools, groups and people"), scopable=True),
     ]

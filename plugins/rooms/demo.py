@@ -9,10 +9,7 @@ import zlib
 
 from sqlalchemy import select
 
-from core import calendar
-from core.db import db, utcnow
-from core.models import Grant, Group, Person
-from core.services import attachments
+from core.api import Group, Person, attachments, calendar, db, grant_permission, utcnow
 from plugins.rooms import PLUGIN_ID, services
 from plugins.rooms.models import FeedToken
 from plugins.rooms.permissions import APPROVE, BOOK, MANAGE, VIEW_STATS
@@ -30,23 +27,19 @@ def _people(*usernames) -> list[Person]:
     return [found[name] for name in usernames if name in found]
 
 
-def _grant(code: str, **to) -> None:
-    db.session.add(Grant(permission=code, **to))
-
-
 def create_demo_rooms(rng) -> None:
     groups = {g.code: g for g in db.session.scalars(select(Group))}
     admin, head, officer = (_people("admin", "admin_head", "admin2") + [None, None, None])[:3]
     if admin is None or head is None:
         return
     for group in groups.values():
-        _grant(BOOK, group_id=group.id)
-    _grant(APPROVE, person_id=head.id)
+        grant_permission(BOOK, group=group)
+    grant_permission(APPROVE, person=head)
     for username in ("director", "admin_head"):
         for person in _people(username):
-            _grant(VIEW_STATS, person_id=person.id)
+            grant_permission(VIEW_STATS, person=person)
     if officer is not None:
-        _grant(MANAGE, person_id=officer.id)
+        grant_permission(MANAGE, person=officer)
     db.session.commit()
 
     rooms = [

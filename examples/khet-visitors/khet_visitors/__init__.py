@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.hookspecs import hookimpl
-from core.plugin_api import MenuItem, PluginInfo
+from core.api import MenuItem, PluginInfo, hookimpl
 
 PLUGIN_ID = "visitors"
 

@@ -7,9 +7,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from core.db import db
-from core.services import attachments
-from core.services.audit import AuditEntry
+from core.api import AuditEntry, attachments, db
 from plugins.correspondence import services
 from plugins.correspondence.models import SecretReader
 from plugins.correspondence.services import CorrespondenceError, inbox, sending

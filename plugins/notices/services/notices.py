@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from core.db import db, utcnow
+from core.api import db, utcnow
 from plugins.notices.models import Notice
 from plugins.notices.services import NoticeError
 from plugins.notices.services.access import visible

@@ -9,11 +9,9 @@ from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core import calendar
-from core.db import db, write_transaction
-from core.services import booking, holidays, notifications
-from core.services.approvals import ApprovalError
-from core.services.booking import BookingResource, Reservation
+from core.api import (
+    ApprovalError, BookingResource, Reservation, booking, calendar, db, holidays, notifications, write_transaction,
+)
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import (
     BOOKER_LOCK_KIND, OPEN_STATUSES, STEP_MINUTES, RoomError, _Day, _now, as_bangkok, at, utc,

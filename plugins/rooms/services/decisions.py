@@ -7,10 +7,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from core.db import db, utcnow
-from core.services import approvals, booking
-from core.services.approvals import ApprovalError, ApprovalRequest
-from core.services.booking import PENDING
+from core.api import BOOKING_PENDING as PENDING, ApprovalError, ApprovalRequest, approvals, booking, db, utcnow
 from plugins.rooms.models import Booking
 from plugins.rooms.services import (
     KIND_BOOKING, KIND_SERIES, MODULE, OPEN_STATUSES, RoomError, local,

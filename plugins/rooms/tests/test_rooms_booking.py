@@ -7,11 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
-from core.services import approvals, holidays
-from core.services.approvals import ApprovalRequest
-from core.services.booking import CANCELLED, CONFIRMED, PENDING, REFUSED, Reservation
-from core.services.notifications import Notification
+from core.api import (
+    BOOKING_CANCELLED as CANCELLED, BOOKING_CONFIRMED as CONFIRMED, BOOKING_PENDING as PENDING,
+    BOOKING_REFUSED as REFUSED, ApprovalRequest, Notification, Reservation, approvals, db, holidays,
+)
 from plugins.rooms import services
 from plugins.rooms.models import Booking, SlotWatch
 from plugins.rooms.services import RoomError
@@ -216,7 +215,7 @@ def test_holidays_and_weekends_are_closed_unless_the_room_opens_on_them(people, 
 
 
 def test_the_office_s_limits_hold_for_everyone_but_room_managers(people, make_room, details):
-    from core.settings import save_settings
+    from core.api import save_settings
 
     save_settings("rooms", {"max_days_ahead": 30, "max_duration_hours": 2, "max_open_bookings": 2})
     db.session.commit()
@@ -385,11 +384,11 @@ def test_find_a_room_shows_which_rooms_are_free(people, make_room, details):
 
 
 def test_a_person_leaving_loses_their_future_bookings(people, make_room, details):
-    from core import org_services
+    from core.testing import deactivate_person
 
     room = make_room()
     book(room, at(1, 9), at(1, 10), people.booker, details)
-    org_services.deactivate_person(people.booker)
+    deactivate_person(people.booker)
     db.session.commit()
     assert statuses()[0][1] == CANCELLED
     assert db.session.scalar(select(func.count()).select_from(Reservation).where(Reservation.status == CONFIRMED)) == 0

@@ -71,6 +71,7 @@ from core.models import (
 )
 from core.org_services import visible_school_lists
 from core.permissions import PUBLIC, SIGNED_IN, has_permission, permission_scope, require
+from core.permissions import check as check_permission
 from core.plugin_api import (
     MENU_SECTIONS,
     ApprovalKind,
@@ -177,6 +178,7 @@ __all__ = [
     # permissions
     "require",
     "has_permission",
+    "check_permission",
     "permission_scope",
     "grant_permission",
     "PUBLIC",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import shutil
 import subprocess
 import sys
@@ -68,3 +69,22 @@ def test_ruff_finds_nothing():
     done = subprocess.run([_tool("ruff"), "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_a_module_made_by_new_plugin_keeps_to_the_public_api_and_its_contract_catches_a_break(tmp_path):
+    from click.testing import CliRunner
+
+    from core.scaffold import new_plugin_command
+
+    made = CliRunner().invoke(new_plugin_command, ["field_trips", "--path", str(tmp_path), "--name-th", "ทัศนศึกษา"])
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "khet-field-trips"
+    lint = [_tool("lint-imports"), "--no-cache"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(project), str(ROOT)])}
+    kept = subprocess.run(lint, cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert kept.returncode == 0, kept.stdout[-4000:]
+
+    with (project / "khet_field_trips" / "forms.py").open("a") as forms:
+        forms.write("\nfrom core.db import db  # past the public API\n")
+    broken = subprocess.run(lint, cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert broken.returncode != 0 and "khet_field_trips.forms -> core.db" in broken.stdout

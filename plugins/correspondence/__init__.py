@@ -27,7 +27,7 @@ def plugin_info():
         name_th="งานสารบรรณ",
         name_en="Correspondence",
         version="0.1.0",
-        core_api="1.0",
+        core_api="1.1",
         description=_l("Registers of letters received and sent, their numbers, and sending letters to schools."),
     )
 

@@ -27,7 +27,7 @@ def plugin_info():
         name_th="ประกาศและข่าวประชาสัมพันธ์",
         name_en="Notices",
         version="1.0.0",
-        core_api="1.0",
+        core_api="1.1",
         description=_l("News and announcements from the office to staff and schools."),
     )
 

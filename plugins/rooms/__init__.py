@@ -27,7 +27,7 @@ def plugin_info():
         name_th="จองห้องประชุม",
         name_en="Meeting rooms",
         version="1.0.0",
-        core_api="1.0",
+        core_api="1.1",
         description=_l("Book meeting rooms, approve bookings, see the rooms' calendars and how much they are used."),
     )
 

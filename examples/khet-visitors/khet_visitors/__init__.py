@@ -29,7 +29,7 @@ def plugin_info():
         name_th="ทะเบียนผู้มาติดต่อราชการ",
         name_en="Visitor log",
         version="1.0.0",
-        core_api="1.0",
+        core_api="1.1",
         description=_l("The front desk records visitors to the office: who, from where, to see whom, in and out."),
     )
 

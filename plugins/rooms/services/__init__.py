@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
+# bangkok_at as at: rooms' pages and demo say services.at
 from core.api import (
     BANGKOK, BOOKING_CONFIRMED as CONFIRMED, BOOKING_PENDING as PENDING, Refused, bangkok_at as at, calendar,
     stored_day_range as day_range, utcnow,

@@ -52,7 +52,7 @@ STEP_MINUTES = 15
 OPEN_STATUSES = (PENDING, CONFIRMED)
 # Deciding a room request needs this on every path: this module's buttons and core's /approvals page alike.
 DECIDE_PERMISSION = APPROVE
-BOOKER_LOCK_KIND = f"{PLUGIN_ID}.booker"  # the guard's lock row of one booker, never booked: see _check_open_bookings
+BOOKER_LOCK_KIND = f"{PLUGIN_ID}.booker"  # core's named lock of one booker, "rooms.booker:<id>": see _check_open_bookings
 
 EQUIPMENT = {
     "projector": _l("Projector"),

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.api import (
-    ApprovalError, BookingResource, Reservation, booking, calendar, db, holidays, notifications, write_transaction,
+    ApprovalError, Reservation, booking, calendar, db, holidays, lock, notifications, write_transaction,
 )
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import (
@@ -77,28 +77,20 @@ def _check_open_bookings(person, now: dt.datetime) -> None:
     Called first in the booking's transaction, before the room's lock. Two
     requests of one person, also for different rooms (different room locks),
     must be counted one after the other, the second seeing the first's
-    booking. So the count is made under the booker's own lock row in the
-    guard, ``("rooms.booker", person id)``, in a transaction that begins with
-    that lock: the reading done so far is committed first, because on MariaDB
-    a transaction keeps reading the snapshot of its first read. (Counting with
-    FOR UPDATE instead would take gap locks that deadlock two bookers; locking
-    the person row would wait on every insert naming them, such as their
-    notifications.) The lock row is created, and committed, before it is
-    locked, so a refused request never rolls a half-made lock row back under
-    others waiting for it. Locks are taken booker, room, reservations; the
-    guard takes room, reservations: nobody waits in a circle.
+    booking. So the count is made under core's named lock of the booker,
+    ``lock("rooms.booker:<person id>")``, held until the booking's transaction
+    ends. (Counting with FOR UPDATE instead would take gap locks that deadlock
+    two bookers; locking the person row would wait on every insert naming
+    them, such as their notifications.) Locks are taken booker, room,
+    reservations; the guard takes room, reservations: nobody waits in a circle.
     """
     if is_manager(person):
         return
     most, person_id = int(current_settings()["max_open_bookings"]), person.id
-    lock = (BOOKER_LOCK_KIND, person_id)
-    if booking.find_resource(lock) is None:
-        booking.lock_resource(lock)
+    # The checks before only read: end that transaction, so on SQLite the booking's one begins as a write
+    # (a read transaction upgraded to a write fails at once when another booker committed meanwhile).
     db.session.commit()
-    # The new transaction's first statement: a locking read, which (unlike lock_resource's plain read
-    # first) does not fix MariaDB's snapshot before the lock is held.
-    db.session.execute(select(BookingResource.id).where(BookingResource.kind == BOOKER_LOCK_KIND,
-                                                        BookingResource.external_id == person_id).with_for_update())
+    lock(f"{BOOKER_LOCK_KIND}:{person_id}")
     if _open_bookings(person_id, now) >= most:
         raise RoomError(_l("You already hold %(count)s bookings, the most one person may. Cancel one first.",
                            count=most))

@@ -193,8 +193,8 @@ def _routes(app) -> set[str]:
 def _measure_gets(app, client, gets: dict, requests: int, kind: str) -> list[dict]:
     results = []
     for name, path in gets.items():
-        harness.timed([lambda: client.get(path)] * WARM_UP, 200)
-        timings = harness.timed([lambda: client.get(path)] * requests, 200)
+        harness.timed([lambda path=path: client.get(path)] * WARM_UP, 200)
+        timings = harness.timed([lambda path=path: client.get(path)] * requests, 200)
         results.append({"measure": name, "kind": kind, "path": path, "queries": _queries(app, client, path), **timings})
     return results
 

@@ -329,8 +329,8 @@ def measure(app, plan: dict, requests: int) -> list[dict]:
     }
     results = []
     for name, path in gets.items():
-        harness.timed([lambda: viewer.get(path)] * WARM_UP, 200)
-        results.append({"measure": name, "path": path, **harness.timed([lambda: viewer.get(path)] * requests, 200)})
+        harness.timed([lambda path=path: viewer.get(path)] * WARM_UP, 200)
+        results.append({"measure": name, "path": path, **harness.timed([lambda path=path: viewer.get(path)] * requests, 200)})
 
     warm, timed = plan["pending_booking_ids"][:WARM_UP], plan["pending_booking_ids"][WARM_UP:WARM_UP + requests]
 

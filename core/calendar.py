@@ -31,10 +31,12 @@ ENGLISH_MONTHS = (
 
 
 def be_year(ce_year: int) -> int:
+    """The Buddhist Era year of a Common Era year (2026 -> 2569)."""
     return ce_year + BE_OFFSET
 
 
 def ce_year(be: int) -> int:
+    """The Common Era year of a Buddhist Era year (2569 -> 2026)."""
     return be - BE_OFFSET
 
 
@@ -46,6 +48,7 @@ def to_local(value: dt.datetime) -> dt.datetime:
 
 
 def local_today() -> dt.date:
+    """Today in Bangkok, whatever the server's clock zone."""
     return dt.datetime.now(BANGKOK).date()
 
 
@@ -96,6 +99,7 @@ def format_time(value, locale: str = "th", seconds: bool = False) -> str:
 
 
 def format_datetime(value, style: str = "short", locale: str = "th", seconds: bool = False) -> str:
+    """A date and time as people read them in ``locale`` (BE year in Thai); empty for None."""
     if value is None:
         return ""
     return f"{format_date(value, style, locale)} {format_time(value, locale, seconds)}"
@@ -120,6 +124,7 @@ def half_year(day: dt.date) -> tuple[int, int]:
 
 
 def half_year_range(fiscal_year_be: int, half: int) -> tuple[dt.date, dt.date]:
+    """First and last day of half 1 (October-March) or 2 (April-September) of a BE fiscal year."""
     start, end = fiscal_year_range(fiscal_year_be)
     if half == 1:
         return start, dt.date(start.year + 1, 3, 31)

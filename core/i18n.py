@@ -26,6 +26,7 @@ def select_locale() -> str:
 
 
 def current_locale() -> str:
+    """The language of this request's pages, "th" or "en" ("th" outside a request)."""
     locale = get_locale()
     return locale.language if locale else "th"
 

@@ -858,3 +858,68 @@ class HttpBrowser:
         connection.request("POST", path, body=body, headers=self._headers(
             {"Content-Type": f"multipart/form-data; boundary={boundary}"}))
         return connection
+
+
+# --- core's own pieces a module's tests may use ------------------------------------------------------------
+# A module's tests import only core.api and core.testing (the import-linter contract in pyproject.toml);
+# what they need of core's internals is offered here, imported when called (this plugin loads before the app).
+
+
+def set_password(person, password: str) -> None:
+    """Give ``person`` this sign-in password, hashed as core hashes it (for tests that sign in in a browser)."""
+    from core.security import hash_password
+
+    person.password_hash = hash_password(password)
+
+
+def password_matches(person, password: str) -> bool:
+    """Whether ``password`` signs ``person`` in, checked as the sign-in page checks it."""
+    from core.security import verify_password
+
+    return verify_password(person.password_hash, password)
+
+
+def seed_demo(rng=None) -> bool:
+    """Seed the demo office as ``khet demo`` does (core and every enabled module); False if an office exists."""
+    from core.demo import seed_demo as seed
+
+    return seed(rng)
+
+
+def demo_passwords() -> tuple[str, str]:
+    """The demo's passwords: (the admin's, everyone else's)."""
+    from core.demo import ADMIN_PASSWORD, DEMO_PASSWORD
+
+    return ADMIN_PASSWORD, DEMO_PASSWORD
+
+
+def schema_differences(app) -> dict[str, list]:
+    """{component: differences} between the models and the migrated database, as ``khet db check`` reports them."""
+    from core.migrate import differences
+
+    return differences(app)
+
+
+def deactivate_person(person, by=None) -> bool:
+    """Make ``person`` leave the office as an admin does on the people page (each module's hooks run)."""
+    from core.org_services import deactivate_person as deactivate
+
+    return deactivate(person, by)
+
+
+def grants_of(person) -> list:
+    """The grants made to ``person`` themselves (not through roles or groups), as the admin's permissions page lists them."""
+    from core.org_services import grants_of as listed
+
+    return list(listed(person=person))
+
+
+def revoke_grants(code: str, person) -> None:
+    """Take ``code`` away from ``person``'s own grants, through the service the admin's permissions page uses."""
+    from core.db import db
+    from core.org_services import grants_of, revoke_grant
+
+    for given in grants_of(person=person):
+        if given.permission == code:
+            revoke_grant(given)
+    db.session.commit()

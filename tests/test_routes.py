@@ -31,7 +31,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from flask import url_for
 from sqlalchemy import func, select
 

@@ -7,7 +7,6 @@ import statistics
 import threading
 import time
 
-import pytest
 from sqlalchemy import func, select, update
 
 from core import security

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from html.parser import HTMLParser
 
@@ -14,7 +13,6 @@ from sqlalchemy import func, select
 
 from core import calendar
 from core.db import db
-from core.models import Office
 from core.plugin_api import MENU_SECTIONS
 from core.plugins import registry
 from plugins.notices import services as notices

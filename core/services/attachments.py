@@ -371,6 +371,7 @@ def extension_of(name: str) -> str:
 
 
 def format_size(size: int) -> str:
+    """A file size as people read it: "3 MB", "120 KB"."""
     return f"{size / MiB:.0f} MB" if size >= MiB else f"{max(1, size // 1024)} KB"
 
 

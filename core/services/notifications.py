@@ -340,7 +340,7 @@ def notify(people, event: str, title, link: str = "", module: str = "core", body
     event_type = _event_type(event)  # asked once, not once per person and channel
     written, queued = [], 0
     for person in people:
-        def wants(channel_id: str) -> bool:
+        def wants(channel_id: str, person=person) -> bool:
             return chosen.get((person.id, channel_id), _default_on(event_type, channel_id))
 
         with language_of(person):

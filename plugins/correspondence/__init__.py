@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.hookspecs import hookimpl
-from core.plugin_api import MenuItem, PluginInfo
+from core.api import MenuItem, PluginInfo, hookimpl
 
 PLUGIN_ID = "correspondence"
 
@@ -28,7 +27,7 @@ def plugin_info():
         name_th="งานสารบรรณ",
         name_en="Correspondence",
         version="0.1.0",
-        core_api="1.0",
+        core_api="1.1",
         description=_l("Registers of letters received and sent, their numbers, and sending letters to schools."),
     )
 
@@ -91,7 +90,7 @@ def cli_commands():
 @hookimpl
 def attachment_access(user, attachment):
     """A letter's files are exactly as secret as the letter."""
-    from core.db import db
+    from core.api import db
     from plugins.correspondence import services
     from plugins.correspondence.models import Letter
 

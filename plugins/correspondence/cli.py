@@ -15,9 +15,9 @@ from plugins.correspondence.services.tracking import DEFAULT_DAYS, MAX_DAYS, rem
 @with_appcontext
 def remind_command(days: int) -> None:
     """Remind the recipients who have not received their letters (run it daily from cron); once a day at most."""
-    from core.plugins import registry
+    from core.api import is_enabled
 
-    if not registry().is_enabled(PLUGIN_ID):
+    if not is_enabled(PLUGIN_ID):
         click.echo("the correspondence module is switched off: no reminders sent")
         return
     result = remind_all_overdue(days)

@@ -20,12 +20,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from core import org_services
-from core.calendar import be_year, bangkok_at, local_today, to_stored
-from core.db import db, utcnow
-from core.demo import FIRST_NAMES, LAST_NAMES
-from core.models import Group, Person, School, SchoolNetwork
-from core.services.holidays import DaysOff
+from core.api import (
+    DaysOff, Group, Person, School, SchoolNetwork, bangkok_at, be_year, db, demo_name, grant_permission, local_today,
+    to_stored, utcnow,
+)
 from plugins.correspondence import services
 from plugins.correspondence.models import Delivery, Letter
 from plugins.correspondence.permissions import READ, REGISTER, SECRET, SEND
@@ -167,13 +165,13 @@ def _grant_rights(clerk: Person, groups: list[Group], group_clerks: dict[int, Pe
     Granted through the service the admin pages use, so the demo's scoped grants are ones an admin can make.
     """
     for permission in (REGISTER, SECRET, SEND):
-        org_services.grant_permission(permission, person=clerk)
+        grant_permission(permission, person=clerk)
     for group in groups:
-        org_services.grant_permission(READ, group=group)
+        grant_permission(READ, group=group)
         group_clerk = group_clerks.get(group.id)
         if group_clerk is not None:
-            org_services.grant_permission(REGISTER, person=group_clerk, scope=group)
-            org_services.grant_permission(SEND, person=group_clerk, scope=group)
+            grant_permission(REGISTER, person=group_clerk, scope=group)
+            grant_permission(SEND, person=group_clerk, scope=group)
     db.session.commit()
 
 
@@ -258,7 +256,7 @@ class DemoYear:
         self._register("certificate", moment, LetterFields(
             subject=self.rng.choice(("รับรองการปฏิบัติงาน", "รับรองเงินเดือน", "รับรองการเป็นข้าราชการครู")),
             letter_date=moment.date(), from_text=HEAD_OF_OFFICE,
-            to_text=f"{self.rng.choice(('นาย', 'นาง', 'นางสาว'))}{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"),
+            to_text=f"{self.rng.choice(('นาย', 'นาง', 'นางสาว'))}{' '.join(demo_name(self.rng))}"),
             self.office.clerk)
 
     def secret(self, moment: dt.datetime, sent: bool) -> None:

@@ -14,9 +14,7 @@ import datetime as dt
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from core.calendar import be_year
-from core.exports import FORMATS, Column, ExportFile, Sheet, export_file
-from core.services import audit
+from core.api import EXPORT_FORMATS as FORMATS, Column, ExportFile, Sheet, audit, be_year, export_file
 from plugins.correspondence.models import Register
 from plugins.correspondence.services import MODULE, CorrespondenceError, may_list, register_title
 from plugins.correspondence.services.exports import RECEIVING_KINDS, DayRange, range_title, register_lines

@@ -13,8 +13,7 @@ import datetime as dt
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from core.db import db, utcnow
-from core.plugin_api import DashboardCard, LinkedRecord, LinkTarget, NotificationEvent, ScheduledJob, SearchResult
+from core.api import DashboardCard, LinkedRecord, LinkTarget, NotificationEvent, ScheduledJob, SearchResult, db, utcnow
 from plugins.correspondence.services import SECRECIES, URGENCIES, CorrespondenceError, printed_number
 from plugins.correspondence.services.dashboard import schools_behind_yesterday, urgent_not_received, waiting_for
 from plugins.correspondence.services.search import search_letters
@@ -64,7 +63,7 @@ def _letter_record(letter) -> LinkedRecord:
 
 def pick_letters(user, query: str, limit: int) -> list[LinkedRecord]:
     """Letters the user may read matching the query, for a picker (the global search's rules)."""
-    from core.db import db
+    from core.api import db
     from plugins.correspondence.services import CorrespondenceError
     from plugins.correspondence.services.search import search_letters as matching
 
@@ -78,7 +77,7 @@ def describe_letters(ids: list[str], user) -> dict[str, LinkedRecord | None]:
     """{id: the letter as the user may see it, or None when it is gone or not theirs to read}."""
     from sqlalchemy import select
 
-    from core.db import db
+    from core.api import db
     from plugins.correspondence.models import Letter
     from plugins.correspondence.services import fits_an_id, may_read
 

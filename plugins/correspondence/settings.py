@@ -12,15 +12,12 @@ from wtforms import Form, IntegerField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
-from core.plugin_api import SettingsSpec
-from core.services import attachments
-from core.services.attachments import DEFAULT_ALLOWED
-from core.services.attachments import KINDS as FILE_KINDS
+from core.api import FILE_KINDS, SettingsSpec, attachments
 
 SETTINGS_DEFAULTS = {
     "attachments_max_count": 10,
     "attachments_max_mb": 20,
-    "attachments_types": sorted(DEFAULT_ALLOWED),  # doc, docx, gif, jpg, pdf, png, rar, xls, xlsx, zip
+    "attachments_types": sorted(attachments.DEFAULT_ALLOWED),  # doc, docx, gif, jpg, pdf, png, rar, xls, xlsx, zip
 }
 FEWEST_FILES_ALLOWED = 10  # the issue asks that a letter may carry at least ten files
 

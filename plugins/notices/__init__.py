@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.hookspecs import hookimpl
-from core.plugin_api import MenuItem, PluginInfo
+from core.api import MenuItem, PluginInfo, hookimpl
 
 PLUGIN_ID = "notices"
 
@@ -28,7 +27,7 @@ def plugin_info():
         name_th="ประกาศและข่าวประชาสัมพันธ์",
         name_en="Notices",
         version="1.0.0",
-        core_api="1.0",
+        core_api="1.1",
         description=_l("News and announcements from the office to staff and schools."),
     )
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.db import db
-from core.models import Group, Person
+from core.api import Group, Person, db
 from plugins.notices.models import Notice
 
 DEMO_NOTICES = (

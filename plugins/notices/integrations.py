@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from core.plugin_api import DashboardCard, SearchResult
+from core.api import DashboardCard, SearchResult
 from plugins.notices import services
 from plugins.notices.permissions import READ
 

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import db, utcnow
+from core.api import db, utcnow
 
 
 class Notice(db.Model):

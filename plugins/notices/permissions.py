@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugin_api import Permission
+from core.api import Permission
 from plugins.notices import PLUGIN_ID
 
 READ = f"{PLUGIN_ID}.read"

@@ -9,10 +9,7 @@ import zlib
 
 from sqlalchemy import select
 
-from core import calendar, org_services
-from core.db import db, utcnow
-from core.models import Group, Person
-from core.services import attachments
+from core.api import Group, Person, attachments, calendar, db, grant_permission, utcnow
 from plugins.rooms import PLUGIN_ID, services
 from plugins.rooms.models import FeedToken
 from plugins.rooms.permissions import APPROVE, BOOK, MANAGE, VIEW_STATS
@@ -30,24 +27,19 @@ def _people(*usernames) -> list[Person]:
     return [found[name] for name in usernames if name in found]
 
 
-def _grant(code: str, **to) -> None:
-    """Through the service the admin pages use: the demo grants only what an admin could."""
-    org_services.grant_permission(code, **to)
-
-
 def create_demo_rooms(rng) -> None:
     groups = {g.code: g for g in db.session.scalars(select(Group))}
     admin, head, officer = (_people("admin", "admin_head", "admin2") + [None, None, None])[:3]
     if admin is None or head is None:
         return
     for group in groups.values():
-        _grant(BOOK, group=group)
-    _grant(APPROVE, person=head)
+        grant_permission(BOOK, group=group)
+    grant_permission(APPROVE, person=head)
     for username in ("director", "admin_head"):
         for person in _people(username):
-            _grant(VIEW_STATS, person=person)
+            grant_permission(VIEW_STATS, person=person)
     if officer is not None:
-        _grant(MANAGE, person=officer)
+        grant_permission(MANAGE, person=officer)
     db.session.commit()
 
     rooms = [

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from core.calendar import be_year
-from core.exports import Column, ExportFile, Sheet, export_file
+from core.api import Column, ExportFile, Sheet, be_year, export_file
 from plugins.rooms.services import Usage
 
 __all__ = ["usage_file"]

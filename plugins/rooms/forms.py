@@ -9,8 +9,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from core.fields import PeopleField, PersonField, PersonScope, ThaiDateField
-from core.forms import WithinKhetYears
+from core.api import PeopleField, PersonField, PersonScope, ThaiDateField, WithinKhetYears
 from plugins.rooms.services import EQUIPMENT
 
 QUARTER_HOUR = {"step": 900}

@@ -13,9 +13,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.db import db
-from core.plugin_api import ApprovalKind, DashboardCard, NotificationEvent, ScheduledJob, SearchResult
-from core.services.booking import Reservation
+from core.api import ApprovalKind, DashboardCard, NotificationEvent, Reservation, ScheduledJob, SearchResult, db
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.permissions import BOOK
 from plugins.rooms.services import OPEN_STATUSES, all_rooms, local, upcoming_of
@@ -50,7 +48,7 @@ REMIND_FROM = dt.time(15, 0)  # Bangkok: reminders of tomorrow's meetings go out
 
 
 def _remind(now: dt.datetime) -> str:
-    from core import calendar
+    from core.api import calendar
     from plugins.rooms import services
 
     if calendar.to_local(now).time() < REMIND_FROM:

@@ -13,8 +13,7 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import db, utcnow
-from core.services.booking import Reservation
+from core.api import Reservation, db, utcnow
 
 RESOURCE_KIND = "rooms.room"  # the guard's name for a room: ("rooms.room", room.id)
 

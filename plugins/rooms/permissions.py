@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.plugin_api import Permission
+from core.api import Permission
 from plugins.rooms import PLUGIN_ID
 
 BOOK = f"{PLUGIN_ID}.book"

@@ -6,8 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from core.plugin_api import SettingsSpec
-from core.settings import get_settings
+from core.api import SettingsSpec, get_settings
 from plugins.rooms import PLUGIN_ID
 
 SETTINGS_DEFAULTS = {
@@ -27,7 +26,7 @@ class RoomSettingsForm(Form):
 
 
 def validate_settings(values: dict) -> list[str]:
-    from core.services import notifications
+    from core.api import notifications
 
     problems = []
     for key in ("max_days_ahead", "max_duration_hours", "max_open_bookings"):

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.hookspecs import hookimpl
-from core.plugin_api import MenuItem, PluginInfo
+from core.api import MenuItem, PluginInfo, hookimpl
 
 PLUGIN_ID = "visitors"
 
@@ -30,7 +29,7 @@ def plugin_info():
         name_th="ทะเบียนผู้มาติดต่อราชการ",
         name_en="Visitor log",
         version="1.0.0",
-        core_api="1.0",
+        core_api="1.1",
         description=_l("The front desk records visitors to the office: who, from where, to see whom, in and out."),
     )
 

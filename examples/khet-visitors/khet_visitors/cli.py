@@ -8,7 +8,7 @@ import click
 @click.command("sign-out-all")
 def sign_out_all():
     """Sign out every visitor still in the office (run it when the office closes)."""
-    from core.db import db, write_transaction
+    from core.api import db, write_transaction
     from khet_visitors import services
 
     with write_transaction():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.db import db, utcnow
+from core.api import db, utcnow
 from khet_visitors.models import Visit
 from khet_visitors.services import office_staff
 

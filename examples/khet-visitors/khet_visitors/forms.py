@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.fields import PersonField, PersonScope
+from core.api import PersonField, PersonScope
 
 
 class VisitForm(FlaskForm):

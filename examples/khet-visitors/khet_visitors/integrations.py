@@ -9,9 +9,7 @@ from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from core.calendar import to_local
-from core.db import db
-from core.plugin_api import DashboardCard, SearchResult
+from core.api import DashboardCard, SearchResult, db, to_local
 from khet_visitors import PLUGIN_ID
 from khet_visitors.models import Visit
 from khet_visitors.permissions import VIEW

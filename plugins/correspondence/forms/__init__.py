@@ -7,8 +7,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.fields import PeopleField, PersonField, ThaiDateField
-from core.forms import WithinKhetYears
+from core.api import PeopleField, PersonField, ThaiDateField, WithinKhetYears
 from plugins.correspondence.services import DOC_TYPES, SECRECIES, URGENCIES
 
 

@@ -6,8 +6,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from core.fields import ThaiDateField
-from core.forms import WithinKhetYears
+from core.api import ThaiDateField, WithinKhetYears
 from plugins.correspondence.services import URGENCIES
 from plugins.correspondence.services.inbox import ANY_URGENT, STATUSES
 from plugins.correspondence.services.tracking import DEFAULT_DAYS, MAX_DAYS

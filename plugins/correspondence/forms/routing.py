@@ -8,8 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from core.fields import PeopleField, ThaiDateField
-from core.forms import WithinKhetYears
+from core.api import PeopleField, ThaiDateField, WithinKhetYears
 
 TEXT = [Optional(), Length(max=5000)]
 

@@ -5,8 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from core.fields import ThaiDateField
-from core.forms import WithinKhetYears
+from core.api import ThaiDateField, WithinKhetYears
 from plugins.correspondence.services.search import MAX_QUERY
 
 

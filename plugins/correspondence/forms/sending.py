@@ -11,8 +11,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Sele
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.fields import PeopleField, PersonField, ThaiDateField
-from core.forms import WithinKhetYears
+from core.api import PeopleField, PersonField, ThaiDateField, WithinKhetYears
 from plugins.correspondence.forms import _choices, retention_field
 from plugins.correspondence.services import DOC_TYPES, SECRECIES, URGENCIES
 

@@ -14,11 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from core.calendar import local_today
-from core.db import db, per_request, utcnow
-from core.errors import Refused
-from core.models import Group, Office, Person, School
-from core.services import audit, numbers
+from core.api import Group, Office, Person, Refused, School, audit, db, local_today, numbers, per_request, utcnow
 from plugins.correspondence import PLUGIN_ID
 from plugins.correspondence.models import Correction, Letter, LetterCode, Register, SecretReader
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, or_, select
 
-from core.db import db
-from core.permissions import permission_scope
+from core.api import db, permission_scope
 from plugins.correspondence.models import Delivery, Letter, Register, Route, SecretReader
 from plugins.correspondence.permissions import READ, REGISTER, SECRET
 from plugins.correspondence.services import _unsaved_register

@@ -13,10 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import DateTime, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
-from core import cache
-from core.calendar import stored_day_range, to_local
-from core.db import db, utcnow
-from core.models import School
+from core.api import School, cache, db, stored_day_range, to_local, utcnow
 from plugins.correspondence.models import Assignment, Delivery, Letter
 from plugins.correspondence.services import secret_filter
 from plugins.correspondence.services.inbox import InboxFilter, inbox_of

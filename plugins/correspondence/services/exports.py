@@ -20,8 +20,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.calendar import calendar_year_be, ce_year, format_date, local_today, parse_be_date, stored_day_range
-from core.db import db
+from core.api import calendar_year_be, ce_year, db, format_date, local_today, parse_be_date, stored_day_range
 from plugins.correspondence.models import Letter, Register
 from plugins.correspondence.services import CorrespondenceError, letter_code_of, register_title, secret_filter
 

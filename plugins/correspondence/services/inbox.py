@@ -12,10 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import contains_eager
 
-from core.calendar import stored_day_range
-from core.db import db, utcnow
-from core.models import Group, Office, School
-from core.services import audit
+from core.api import Group, Office, School, audit, db, stored_day_range, utcnow
 from plugins.correspondence.models import Delivery, Letter, Register
 from plugins.correspondence.services import (MODULE, URGENCIES, CorrespondenceError, LetterFields, _delivered_to,
                                              _named_reader, may_receive, number_on_letter, register_for, register_letter)

@@ -16,11 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core.calendar import local_today
-from core.db import db
-from core.models import Group, Office, School
-from core.permissions import permission_scope
-from core.services import audit, numbers
+from core.api import Group, Office, School, audit, db, local_today, numbers, permission_scope
 from plugins.correspondence.models import LetterCode, Register
 from plugins.correspondence.permissions import REGISTER
 from plugins.correspondence.services import (

@@ -29,10 +29,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import contains_eager
 
-from core.calendar import calendar_year_be, ce_year
-from core.db import db, utcnow
-from core.permissions import permission_scope
-from core.services import attachments, audit
+from core.api import attachments, audit, calendar_year_be, ce_year, db, permission_scope, utcnow
 from plugins.correspondence.models import DestructionItem, DestructionList, Letter, Register
 from plugins.correspondence.permissions import REGISTER, SECRET
 from plugins.correspondence.services import (

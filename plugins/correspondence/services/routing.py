@@ -21,10 +21,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from core.calendar import local_today, to_local
-from core.db import db, utcnow
-from core.models import Group, GroupMembership, Person, SchoolMembership
-from core.services import audit, notifications
+from core.api import (
+    Group, GroupMembership, Person, SchoolMembership, audit, db, local_today, notifications, to_local, utcnow,
+)
 from plugins.correspondence.models import Assignment, Letter, Route, SecretReader
 from plugins.correspondence.permissions import REGISTER
 from plugins.correspondence.services import (MODULE, CorrespondenceError, is_on_route, may_read, may_register,

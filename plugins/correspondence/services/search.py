@@ -25,10 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, and_, column, exists, false, func, literal_column, or_, select, table, text, true
 from sqlalchemy.orm import joinedload
 
-from core.calendar import stored_day_range
-from core.db import db, per_request
-from core.models import Office
-from core.services import numbers
+from core.api import Office, db, numbers, per_request, stored_day_range
 from plugins.correspondence.models import Delivery, Letter, LetterCode, Register
 from plugins.correspondence.services import (KINDS, URGENCIES, CorrespondenceError, _delivered_to, _school_ids_of,
                                              may_list, secret_filter)

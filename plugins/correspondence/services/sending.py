@@ -17,13 +17,10 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from core.db import db, utcnow
-from core.models import Group, Office, Person, School, SchoolList, SchoolMembership
-from core.models.org import school_list_members
-from core.org_services import visible_school_lists
-from core.permissions import has_permission, permission_scope
-from core.services import attachments, audit, notifications
-from core.services.attachments import UploadPolicy
+from core.api import (
+    Group, Office, Person, School, SchoolList, SchoolMembership, UploadPolicy, attachments, audit, db, has_permission,
+    notifications, permission_scope, school_list_members, utcnow, visible_school_lists,
+)
 from plugins.correspondence.models import Delivery, Letter, RecipientList, SecretReader
 from plugins.correspondence.permissions import REGISTER, SEND
 from plugins.correspondence.services import (MODULE, SENDABLE_KINDS, URGENCIES, CorrespondenceError, LetterFields,

@@ -17,10 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from core.db import db, utcnow, write_transaction
-from core.models import Group, GroupMembership, Person, School, SchoolMembership
-from core.permissions import permission_scope
-from core.services import audit, notifications
+from core.api import (
+    Group, GroupMembership, Person, School, SchoolMembership, audit, db, notifications, permission_scope, utcnow,
+    write_transaction,
+)
 from plugins.correspondence.models import Delivery, Letter, Register
 from plugins.correspondence.permissions import REGISTER, SECRET
 from plugins.correspondence.services import (MODULE, SENDABLE_KINDS, CorrespondenceError, may_read, may_register,

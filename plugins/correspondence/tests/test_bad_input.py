@@ -8,8 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core.db import db
-from core.services.audit import AuditEntry
+from core.api import AuditEntry, db
 from plugins.correspondence import services
 from plugins.correspondence.models import Letter
 from plugins.correspondence.services import CorrespondenceError, inbox, sending

@@ -12,8 +12,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core.db import db
-from core.testing import BrowserSession
+from core.api import db
+from core.testing import BrowserSession, set_password
 from plugins.correspondence.models import Delivery, Letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.khet_plugins("correspondence")]
@@ -25,11 +25,9 @@ SUBJECT = "ขอเชิญประชุมผู้บริหารสถ
 @pytest.fixture
 def offices(office, make_school, make_person, grant):
     """The registry clerk (who may send) and two schools, each with its clerk; everyone with the test password."""
-    from core import security
-
     grant("correspondence.send", to=office.registry_clerk)
     office.registry_clerk.username = "registry"
-    office.registry_clerk.password_hash = security.hash_password(PASSWORD)
+    set_password(office.registry_clerk, PASSWORD)
     first_clerk = make_person(username="clerk1", first_name="วิไลวรรณ", password=PASSWORD)
     second_clerk = make_person(username="clerk2", first_name="กาญจนา", password=PASSWORD)
     office.first = make_school(name="โรงเรียนบ้านหนองบัว", clerks=[first_clerk])

@@ -14,14 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
-from core.models import GroupMembership, Person, School, SchoolMembership, SchoolNetwork
-from core.services import numbers
-from core.services.attachments import Attachment
-from core.services.notifications import Notification
-from core.settings import save_settings
-from core.storage import get_storage
-from core.testing import BrowserSession
+from core.api import (
+    Attachment, GroupMembership, Notification, Person, School, SchoolMembership, SchoolNetwork, db, get_storage,
+    numbers, save_settings,
+)
+from core.testing import BrowserSession, set_password
 from plugins.correspondence import services
 from plugins.correspondence import settings
 from plugins.correspondence.settings import SendingSettingsForm
@@ -419,7 +416,7 @@ def test_a_shared_list_is_used_by_others_and_deleted_only_by_its_owner(office, s
 
 
 def test_a_shared_list_cannot_name_a_private_school_list(office, sender, login_as, make_school):
-    from core.models import SchoolList
+    from core.api import SchoolList
 
     private = SchoolList(name="โรงเรียนที่ต้องติดตาม", owner_id=sender.id, shared=False, schools=[make_school()])
     db.session.add(private)
@@ -445,9 +442,7 @@ def test_group_members_who_keep_its_register_are_told(office, make_person, sende
 @pytest.mark.browser
 def test_on_a_phone_the_clerk_filters_300_schools_checks_the_list_attaches_a_file_and_sends(
         chromium, office, sender, three_hundred_schools, live_server, screenshots, tmp_path):
-    from core import security
-
-    sender.password_hash = security.hash_password("สารบรรณ-2569-ทดสอบ")
+    set_password(sender, "สารบรรณ-2569-ทดสอบ")
     db.session.commit()
     (tmp_path / "หนังสือเชิญ.pdf").write_bytes(PDF)
     phone = BrowserSession(chromium, live_server, screenshots, "correspondence-compose", phone=True)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.db import db, utcnow
+from core.api import db, utcnow
 from plugins.correspondence import services
 from plugins.correspondence.models import Assignment, Delivery
 from plugins.correspondence.integrations import dashboard_cards

@@ -9,14 +9,13 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import func, select
 
-from core import security
-from core.calendar import local_today, to_local
-from core.db import db
-from core.demo import ADMIN_PASSWORD, DEMO_PASSWORD
-from core.models import Person, School
+from core.api import Person, School, db, local_today, to_local
+from core.testing import demo_passwords, password_matches
 from plugins.correspondence.models import Assignment, Delivery, Letter, Register, Route, SecretReader
 
 pytestmark = pytest.mark.khet_plugins("correspondence")
+
+ADMIN_PASSWORD, DEMO_PASSWORD = demo_passwords()
 
 
 @pytest.fixture
@@ -108,9 +107,9 @@ def _letters_are_routed_to_groups_and_officers_some_overdue():
 
 
 def test_the_readme_logins_find_letters(demo, login_as):
-    assert security.verify_password(demo["admin"].password_hash, ADMIN_PASSWORD)
+    assert password_matches(demo["admin"], ADMIN_PASSWORD)
     for username in ("director", "admin_head", "admin1", "school1_clerk"):
-        assert security.verify_password(demo[username].password_hash, DEMO_PASSWORD)
+        assert password_matches(demo[username], DEMO_PASSWORD)
 
     school_id = demo["school1_clerk"].school_memberships[0].school_id
     waiting = db.session.scalar(select(func.count()).select_from(Delivery).where(

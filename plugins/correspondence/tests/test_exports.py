@@ -11,12 +11,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from core.calendar import local_today, to_stored
-from core.db import db
-from core.exports import BE_DATE_FORMAT, BE_DATETIME_FORMAT, XLSX_MIMETYPE
+from core.api import (
+    XLSX_BE_DATE_FORMAT as BE_DATE_FORMAT, XLSX_BE_DATETIME_FORMAT as BE_DATETIME_FORMAT, XLSX_MIMETYPE, AuditEntry,
+    db, format_thai_date, local_today, to_stored,
+)
 
-from core.fields import format_thai_date
-from core.services.audit import AuditEntry
 from plugins.correspondence import services
 from plugins.correspondence.services import CorrespondenceError, exports
 

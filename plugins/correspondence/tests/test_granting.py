@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from core.db import db
-from core.models import Grant
+from core.api import db
+from core.testing import grants_of
 from plugins.correspondence.models import Letter
 
 LETTER = {"subject": "บันทึกข้อความ ขอใช้รถยนต์ส่วนกลาง", "urgency": "normal", "secrecy": "none", "doc_type": "internal",
@@ -33,7 +33,7 @@ def test_an_admin_grants_register_for_one_group_and_that_clerk_then_registers_th
     response = client.post(f"/admin/people/{clerk.id}/permissions",
                            data={"permission": "correspondence.register", "scope": f"g:{office.planning.id}"})
     assert response.status_code == 302
-    (row,) = db.session.scalars(select(Grant).where(Grant.person_id == clerk.id))
+    (row,) = grants_of(clerk)
     assert (row.permission, row.scope_group_id, row.scope_school_id) == ("correspondence.register", office.planning.id, None)
 
     client = login_as(clerk)
@@ -56,4 +56,4 @@ def test_a_permission_that_is_not_scopable_is_refused_per_group_in_thai(office, 
         f"/admin/people/{approver.id}/permissions",
         data={"permission": "rooms.approve", "scope": f"g:{office.planning.id}"}, follow_redirects=True)
     assert "สิทธิ์ rooms.approve ไม่สามารถจำกัดเฉพาะกลุ่มหรือโรงเรียนได้" in response.get_data(as_text=True)
-    assert db.session.scalar(select(Grant).where(Grant.person_id == approver.id)) is None
+    assert grants_of(approver) == []

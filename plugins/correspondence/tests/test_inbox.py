@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from core.db import db
+from core.api import db
 from plugins.correspondence import services
 from plugins.correspondence.models import Delivery
 from plugins.correspondence.services import CorrespondenceError, inbox, sending

@@ -7,8 +7,7 @@ import html
 import pytest
 from sqlalchemy import select
 
-from core.db import db
-from core.services.audit import AuditEntry
+from core.api import AuditEntry, db
 from plugins.correspondence import services
 from plugins.correspondence.models import Letter, LetterCode, Register
 from plugins.correspondence.services import CorrespondenceError, numbering

@@ -13,9 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from core.calendar import THAI_MONTHS, local_today
-from core.db import db
-from core.fields import format_thai_date
+from core.api import THAI_MONTHS, db, format_thai_date, local_today
 from core.testing import BrowserSession
 from plugins.correspondence import services
 from plugins.correspondence.models import Assignment

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.db import db
+from core.api import db
 from plugins.correspondence import services
 from plugins.correspondence.models import Correction, Letter
 

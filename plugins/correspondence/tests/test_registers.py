@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
-from core.services import audit, numbers
+from core.api import audit, db, numbers
 from core.testing import run_in_threads
 from plugins.correspondence import services
 from plugins.correspondence.models import Correction, Letter, Register

@@ -8,10 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from core.db import db
-from core.services import attachments
-from core.services.audit import AuditEntry
-from core.storage import get_storage
+from core.api import AuditEntry, attachments, db, get_storage
 from plugins.correspondence import services
 from plugins.correspondence.models import DestructionItem, DestructionList, Letter
 from plugins.correspondence.services import CorrespondenceError, retention

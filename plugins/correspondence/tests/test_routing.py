@@ -9,10 +9,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from core.calendar import local_today
-from core.db import db
-from core.services.audit import AuditEntry
-from core.services.notifications import Notification
+from core.api import AuditEntry, Notification, db, local_today
 from plugins.correspondence import services
 from plugins.correspondence.models import Assignment, Letter, Route, SecretReader
 from plugins.correspondence.services import CorrespondenceError, routing

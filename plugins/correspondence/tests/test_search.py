@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core import migrate
-from core.db import db
+from core.api import db
+from core.testing import schema_differences
 from plugins.correspondence import services
 from plugins.correspondence.models import Delivery
 from plugins.correspondence.services import CorrespondenceError, inbox, sending
@@ -198,7 +198,7 @@ def test_the_global_search_box_lists_letters_the_person_may_open(app, office, le
 
 
 def test_the_search_index_is_made_by_migration_and_models_still_agree(app):
-    assert "correspondence" not in migrate.differences(app)
+    assert "correspondence" not in schema_differences(app)
 
 
 def test_results_come_in_the_order_they_were_registered(office, letter_fields):

@@ -7,9 +7,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from core.db import db
-from core.services import attachments
-from core.services.audit import AuditEntry
+from core.api import AuditEntry, attachments, db
 from plugins.correspondence import services
 from plugins.correspondence.models import SecretReader
 from plugins.correspondence.services import CorrespondenceError, inbox, sending
@@ -128,13 +126,13 @@ def test_secret_letter_goes_only_to_named_people_and_their_inbox(office, secret,
 
 def _everything_logged():
     """Every text of the audit log and of the issued numbers: what an admin, or anyone with a backup, reads."""
-    from core.services.numbers import IssuedNumber
+    from core.api import numbers
 
     db.session.expire_all()
     texts = []
     for row in db.session.scalars(select(AuditEntry)):
         texts.append(f"{row.summary} {row.details}")
-    for issued in db.session.scalars(select(IssuedNumber)):
+    for issued in db.session.scalars(select(numbers.IssuedNumber)):
         texts.append(f"{issued.note} {issued.cancel_reason}")
     return "\n".join(texts)
 
@@ -153,8 +151,8 @@ def test_the_subject_and_file_name_of_a_secret_letter_stay_out_of_the_log_and_th
 
 
 def test_an_ordinary_letter_keeps_its_subject_in_the_number_note(office, letter_fields):
-    from core.services.numbers import IssuedNumber
+    from core.api import numbers
 
     letter = services.register_letter(services.register_for("incoming"), letter_fields("เชิญประชุมผู้บริหาร"),
                                       office.registry_clerk)
-    assert db.session.get(IssuedNumber, letter.issued_number_id).note == "เชิญประชุมผู้บริหาร"
+    assert db.session.get(numbers.IssuedNumber, letter.issued_number_id).note == "เชิญประชุมผู้บริหาร"

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
+from core.api import db
 from plugins.correspondence import services
 from plugins.correspondence.models import Delivery, Letter
 from plugins.correspondence.services import CorrespondenceError, inbox, sending
@@ -118,7 +118,7 @@ def test_receiving_through_the_page_opens_the_letter(office, schools, circular, 
 
 def test_sending_through_the_page_previews_then_sends_to_a_network_a_group_and_a_person(
         office, schools, circular, login_as, make_person):
-    from core.models import SchoolNetwork
+    from core.api import SchoolNetwork
 
     network = SchoolNetwork(name="เครือข่ายทดสอบ")
     db.session.add(network)
@@ -147,7 +147,7 @@ def test_sending_through_the_page_previews_then_sends_to_a_network_a_group_and_a
 
 
 def test_recipients_are_told_once_each_and_a_second_send_tells_only_the_new_ones(office, schools, circular):
-    from core.services.notifications import Notification
+    from core.api import Notification
 
     sending.send_letter(circular, Recipients(school_ids=[schools[0].id], person_ids=[office.reader.id]),
                         office.registry_clerk, now=SENT)

@@ -8,9 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select, update
 
-from core.db import db, utcnow
-from core.models import Person, School, SchoolMembership
-from core.services.notifications import Notification
+from core.api import Notification, Person, School, SchoolMembership, db, utcnow
 from plugins.correspondence import services
 from plugins.correspondence.cli import remind_command
 from plugins.correspondence.models import Delivery

@@ -9,13 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.db import db
-from core.errors import saving
-from core.models import Group, Person
-from core.permissions import SIGNED_IN, require
-from core.services import attachments, audit
-from core.services.attachments import UploadPolicy
-from core.web import attach_from_form, paginate
+from core.api import (
+    SIGNED_IN, Group, Person, UploadPolicy, attach_from_form, attachments, audit, db, paginate, require, saving,
+)
 from plugins.correspondence import services
 from plugins.correspondence.forms import (CancelForm, CorrectionForm, FilesForm, ForwardForm, LetterForm,
                                          retention_years_of)

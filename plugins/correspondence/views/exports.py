@@ -5,13 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from core.calendar import local_today
-from core.db import db, utcnow
-from core.errors import saving
-from core.exports import send_export
-from core.i18n import current_locale
-from core.permissions import SIGNED_IN, require
-from core.services import audit
+from core.api import SIGNED_IN, audit, current_locale, db, local_today, require, saving, send_export, utcnow
 from plugins.correspondence import exports as files
 from plugins.correspondence import services
 from plugins.correspondence.models import Register

@@ -6,10 +6,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.db import db
-from core.errors import saving
-from core.permissions import SIGNED_IN, require
-from core.web import paginate
+from core.api import SIGNED_IN, db, paginate, require, saving
 from plugins.correspondence import services
 from plugins.correspondence.forms.inbox import InboxFilterForm
 from plugins.correspondence.models import Delivery

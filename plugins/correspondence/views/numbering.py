@@ -6,8 +6,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.errors import saving
-from core.permissions import SIGNED_IN, require
+from core.api import SIGNED_IN, require, saving
 from plugins.correspondence import services
 from plugins.correspondence.forms.numbering import LetterCodeForm, NextNumberForm
 from plugins.correspondence.services import CorrespondenceError

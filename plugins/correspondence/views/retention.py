@@ -11,12 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core.calendar import local_today
-from core.db import db
-from core.errors import saving
-from core.models import Office
-from core.permissions import SIGNED_IN, require
-from core.services import attachments, audit
+from core.api import SIGNED_IN, Office, attachments, audit, db, local_today, require, saving
 from plugins.correspondence import services
 from plugins.correspondence.forms.retention import PERMANENT, DecisionForm, RetentionForm
 from plugins.correspondence.models import DestructionList

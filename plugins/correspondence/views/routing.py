@@ -11,14 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.calendar import local_today
-from core.db import db
-from core.errors import saving
+from core.api import SIGNED_IN, Group, PersonScope, db, local_today, paginate, require, saving
 
-from core.fields import PersonScope
-from core.models import Group
-from core.permissions import SIGNED_IN, require
-from core.web import paginate
 from plugins.correspondence.forms.routing import (AcknowledgeForm, AssignForm, DoneForm, ForwardForm, PresentForm,
                                                   ReturnForm, routing_forms)
 from plugins.correspondence.services import CorrespondenceError, fits_an_id, people_by_ids, routing as routing_rules

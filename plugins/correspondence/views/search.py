@@ -7,9 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.db import db
-from core.models import Group
-from core.permissions import SIGNED_IN, require
+from core.api import SIGNED_IN, Group, db, require
 from plugins.correspondence import services
 from plugins.correspondence.forms.search import SearchForm
 from plugins.correspondence.services import KINDS, URGENCIES, CorrespondenceError

@@ -17,15 +17,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.calendar import local_today
-from core.db import db
-from core.errors import saving
-from core.models import Group, School, SchoolNetwork
+from core.api import (
+    FILE_KINDS, SIGNED_IN, Group, School, SchoolNetwork, db, format_file_size as format_size, local_today, require,
+    saving, visible_school_lists,
+)
 
-from core.org_services import visible_school_lists
-from core.permissions import SIGNED_IN, require
-from core.services.attachments import KINDS as FILE_KINDS
-from core.services.attachments import format_size
 from plugins.correspondence import services
 from plugins.correspondence.forms import retention_years_of
 from plugins.correspondence.forms.sending import ComposeForm, RecipientsForm, SendForm

@@ -6,9 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
-from core.errors import saving
-from core.permissions import SIGNED_IN, require
-from core.web import paginate
+from core.api import SIGNED_IN, paginate, require, saving
 from plugins.correspondence.forms.inbox import FollowUpForm, RemindForm
 from plugins.correspondence.services import tracking
 from plugins.correspondence.views import _readable_letter, bp

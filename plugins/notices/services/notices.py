@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from core.db import db, utcnow
+from core.api import db, utcnow
 from plugins.notices.models import Notice
 from plugins.notices.services import NoticeError
 from plugins.notices.services.access import visible
@@ -24,7 +24,7 @@ def _standing():
 
 def latest(limit: int = 5) -> list[Notice]:
     """The home card's few notices: title and date only, so their groups are not loaded (a second query)."""
-    from core import cache
+    from core.api import cache
 
     # Kept by the worker (core.cache): building the statement cost the home page more than running it.
     return list(db.session.scalars(cache.cached(("notices.latest", limit), (), lambda: _standing().limit(limit))))

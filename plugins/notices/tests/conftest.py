@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.db import db
+from core.api import db
 from plugins.notices.models import Notice
 from plugins.notices.permissions import POST, READ
 

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from core.db import db
+from core.api import db
 from plugins.notices.models import Notice
 
 

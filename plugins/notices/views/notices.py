@@ -7,10 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.db import db
-from core.models import Group
-from core.permissions import require
-from core.web import paginate
+from core.api import Group, db, paginate, require
 from plugins.notices import services
 from plugins.notices.forms import NoticeForm
 from plugins.notices.models import Notice

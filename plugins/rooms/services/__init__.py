@@ -37,13 +37,11 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from core import calendar
-from core.calendar import BANGKOK
-from core.calendar import bangkok_at as at  # rooms' pages and demo say services.at
-from core.calendar import stored_day_range as day_range
-from core.db import utcnow
-from core.errors import Refused
-from core.services.booking import CONFIRMED, PENDING
+# bangkok_at as at: rooms' pages and demo say services.at
+from core.api import (
+    BANGKOK, BOOKING_CONFIRMED as CONFIRMED, BOOKING_PENDING as PENDING, Refused, bangkok_at as at, calendar,
+    stored_day_range as day_range, utcnow,
+)
 from plugins.rooms import PLUGIN_ID
 from plugins.rooms.models import Booking
 from plugins.rooms.permissions import APPROVE
@@ -132,7 +130,7 @@ class _Day:
         self.day = day
 
     def __str__(self) -> str:
-        from core.i18n import current_locale
+        from core.api import current_locale
 
         return calendar.format_date(self.day, "long", current_locale())
 

@@ -6,9 +6,7 @@ import datetime as dt
 
 from sqlalchemy import false, or_, select
 
-from core.db import db
-from core.models import GroupMembership
-from core.permissions import has_permission
+from core.api import GroupMembership, db, has_permission
 from plugins.rooms.models import Booking, Room, room_groups, room_people
 from plugins.rooms.permissions import BOOK, MANAGE
 from plugins.rooms.services import OPEN_STATUSES, _now

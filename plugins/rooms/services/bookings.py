@@ -7,11 +7,9 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.db import db
-from core.models import Group
-from core.services import approvals, audit, booking, notifications
-from core.services.approvals import ApprovalRequest, Step
-from core.services.booking import CONFIRMED, Reservation
+from core.api import (
+    BOOKING_CONFIRMED as CONFIRMED, ApprovalRequest, Group, Reservation, approvals, audit, booking, db, notifications,
+)
 from plugins.rooms.models import Booking, FeedToken, Room, SlotWatch
 from plugins.rooms.services import (
     EVENT_CANCELLED, KIND_BOOKING, KIND_SERIES, MODULE, OPEN_STATUSES, BookingDetails, RoomError, _now, as_bangkok, local, utc,
@@ -27,7 +25,7 @@ from plugins.rooms.services.watches import _tell_watchers
 def _submit_for_approval(kind: str, record_id, title: str, room: Room, person, first: Booking,
                          remote_addr: str | None) -> ApprovalRequest:
     return approvals.submit(
-        MODULE, kind, record_id, title, person, steps=[Step(room.approver, "approve", "approver")],
+        MODULE, kind, record_id, title, person, steps=[approvals.Step(room.approver, "approve", "approver")],
         link=("rooms.show_booking", {"booking_id": first.id}), remote_addr=remote_addr,
     )
 
@@ -204,7 +202,7 @@ def upcoming_of(person, limit: int = 5, now: dt.datetime | None = None) -> list[
     worker (core.cache), the time bound when it runs: building it cost more than running it."""
     from sqlalchemy import DateTime, bindparam
 
-    from core import cache
+    from core.api import cache
 
     statement = cache.cached(("rooms.upcoming_of", person.id, limit), (), lambda: (
         select(Booking).join(Booking.reservation)

@@ -11,9 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.db import db
-from core.services import booking, holidays
-from core.services.booking import BookingResource, Reservation
+from core.api import BookingResource, Reservation, booking, db, holidays
 from plugins.rooms.models import RESOURCE_KIND, BlockedPeriod, Booking, Room, RoomEquipment
 from plugins.rooms.services import OPEN_STATUSES, RoomError, at, day_range, local, utc
 from plugins.rooms.services.access import bookable_rooms

@@ -9,12 +9,9 @@ from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core import calendar
-from core.api import lock
-from core.db import db, write_transaction
-from core.services import booking, holidays, notifications
-from core.services.approvals import ApprovalError
-from core.services.booking import Reservation
+from core.api import (
+    ApprovalError, Reservation, booking, calendar, db, holidays, lock, notifications, write_transaction,
+)
 from plugins.rooms import PLUGIN_ID
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import (

@@ -7,10 +7,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.db import db
-from core.models import Person
-from core.services import audit, booking, notifications
-from core.services.booking import CONFIRMED, Reservation
+from core.api import BOOKING_CONFIRMED as CONFIRMED, Person, Reservation, audit, booking, db, notifications
 from plugins.rooms.models import BlockedPeriod, Booking, Room
 from plugins.rooms.services import MODULE, OPEN_STATUSES, RoomError, _now, as_bangkok, utc
 from plugins.rooms.services.bookings import _cancel

@@ -10,11 +10,9 @@ from flask_babel import lazy_gettext as _l
 
 from sqlalchemy import select
 
-from core.db import db, utcnow
-from core.api import Person
-from core.services import approvals, booking, notifications
-from core.services.approvals import ApprovalError, ApprovalRequest
-from core.services.booking import PENDING
+from core.api import (
+    BOOKING_PENDING as PENDING, ApprovalError, ApprovalRequest, Person, approvals, booking, db, notifications, utcnow,
+)
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import (
     DECIDE_PERMISSION, EVENT_REQUEST_CLOSED, KIND_BOOKING, KIND_SERIES, MODULE, OPEN_STATUSES, RoomError, local,
@@ -185,7 +183,7 @@ def reroute_requests(room: Room | None = None, by=None) -> int:
 
 def approver_may_decide(room: Room) -> bool:
     """The room's approver is active and holds rooms.approve (else its requests cannot be decided by anyone)."""
-    from core.permissions import has_permission
+    from core.api import has_permission
 
     approver = room.approver
     return approver is not None and approver.active and has_permission(approver, DECIDE_PERMISSION)
@@ -261,7 +259,7 @@ def waiting_count_query(person):
 
     Built once per person and kept by the worker like approvals.waiting_for, which it narrows.
     """
-    from core import cache
+    from core.api import cache
 
     principals = tuple(approvals.principals_of(person))
     return cache.cached(("rooms.waiting_count_query", person.id, principals), (cache.MODULES, cache.ACCESS),
@@ -271,7 +269,7 @@ def waiting_count_query(person):
 def _waiting_count_query(person):
     from sqlalchemy import String, and_, cast, exists, func, or_, select
 
-    from core.services.booking import Reservation
+    from core.api import Reservation
 
     if db.engine.dialect.name in ("mysql", "mariadb"):
         # MariaDB compares a text and a number as numbers; a CAST to text there takes the connection's

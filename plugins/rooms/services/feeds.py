@@ -7,11 +7,7 @@ import secrets
 
 from sqlalchemy import select
 
-from core.db import db
-from core.models import Person
-from core.permissions import has_permission
-from core.services import audit
-from core.services.booking import CONFIRMED, Reservation
+from core.api import BOOKING_CONFIRMED as CONFIRMED, Person, Reservation, audit, db, has_permission
 from plugins.rooms.models import Booking, FeedToken, Room
 from plugins.rooms.permissions import BOOK
 from plugins.rooms.services import MODULE, OPEN_STATUSES, _now

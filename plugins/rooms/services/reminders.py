@@ -7,10 +7,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from core import calendar
-from core.db import db, write_transaction
-from core.services import notifications
-from core.services.booking import CONFIRMED, Reservation
+from core.api import BOOKING_CONFIRMED as CONFIRMED, Reservation, calendar, db, notifications, write_transaction
 from plugins.rooms.models import Booking
 from plugins.rooms.services import EVENT_REMINDER, MODULE, _now, day_range, local
 from plugins.rooms.services.checks import _summary

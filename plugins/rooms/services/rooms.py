@@ -8,10 +8,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.db import db
-from core.models import Group, Person
-from core.permissions import has_permission
-from core.services import audit, booking
+from core.api import Group, Person, audit, booking, db, has_permission
 from plugins.rooms.models import RESOURCE_KIND, Room, RoomEquipment
 from plugins.rooms.services import DECIDE_PERMISSION, EQUIPMENT, MODULE, STEP_MINUTES, RoomError
 

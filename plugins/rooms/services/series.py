@@ -7,9 +7,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.db import db
-from core.services import approvals, audit, booking, notifications
-from core.services.booking import Reservation
+from core.api import Reservation, approvals, audit, booking, db, notifications
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import (
     KIND_SERIES, MODULE, OPEN_STATUSES, BookingDetails, RoomError, SeriesOutcome, _now, as_bangkok, local, utc,

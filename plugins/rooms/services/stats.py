@@ -8,10 +8,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.db import db
-from core.models import Group
-from core.services import notifications
-from core.services.booking import CONFIRMED, Reservation
+from core.api import BOOKING_CONFIRMED as CONFIRMED, Group, Reservation, db, notifications
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import day_range, local
 

@@ -7,8 +7,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.db import db
-from core.services import notifications
+from core.api import db, notifications
 from plugins.rooms.models import Room, SlotWatch
 from plugins.rooms.services import EVENT_SLOT_FREED, MODULE, RoomError, _now, as_bangkok, local, utc
 from plugins.rooms.services.access import may_book

@@ -38,7 +38,7 @@ def people(make_group, make_person, grant):
 def make_room(app, people):
     """``make_room(name=..., needs_approval=True, ...)``: a room saved through the service, approver ``people.approver``."""
     from plugins.rooms import services
-    from core.db import db
+    from core.api import db
     from plugins.rooms.services import RoomFields
 
     def make(**values):

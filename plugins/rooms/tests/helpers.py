@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.calendar import BANGKOK, local_today
+from core.api import BANGKOK, local_today
 
 # Service tests pin the clock: Monday 22 February 2027, 09:00 in Bangkok. 1 March 2027 is a Monday.
 NOW_LOCAL = dt.datetime(2027, 2, 22, 9, 0, tzinfo=BANGKOK)

@@ -4,15 +4,15 @@ core's /approvals pages alike."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from core.db import db
-from core.models import Grant
-from core.services import approvals
-from core.services.booking import CONFIRMED, PENDING, REFUSED
+from core.api import (
+    BOOKING_CONFIRMED as CONFIRMED, BOOKING_PENDING as PENDING, BOOKING_REFUSED as REFUSED, approvals, db,
+)
 from plugins.rooms import services
 from plugins.rooms.models import Booking
 from plugins.rooms.services import RoomError, RoomFields
+from core.testing import revoke_grants
 from plugins.rooms.tests.helpers import NOW, at
 
 pytestmark = pytest.mark.khet_plugins("rooms")
@@ -32,8 +32,7 @@ def status_of(record) -> str:
 
 
 def revoke_approve_grant(person) -> None:
-    db.session.execute(delete(Grant).where(Grant.person_id == person.id, Grant.permission == "rooms.approve"))
-    db.session.commit()
+    revoke_grants("rooms.approve", person)
 
 
 def decide_on_core_page(client, request, decision="approve", comment=""):

@@ -7,11 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
-from core.services import approvals, holidays
-from core.services.approvals import ApprovalRequest
-from core.services.booking import CANCELLED, CONFIRMED, PENDING, REFUSED, Reservation
-from core.services.notifications import Notification
+from core.api import (
+    BOOKING_CANCELLED as CANCELLED, BOOKING_CONFIRMED as CONFIRMED, BOOKING_PENDING as PENDING,
+    BOOKING_REFUSED as REFUSED, ApprovalRequest, Notification, Reservation, approvals, db, holidays,
+)
 from plugins.rooms import services
 from plugins.rooms.models import Booking, SlotWatch
 from plugins.rooms.services import RoomError
@@ -184,7 +183,7 @@ def test_no_request_stays_pending_after_its_time_and_its_booker_is_told(people, 
 def test_the_scheduled_job_closes_requests_whose_time_has_passed(people, make_room, details):
     import datetime as dt
 
-    from core.services import jobs
+    from core.api import jobs
 
     room = make_room(needs_approval=True)
     book(room, at(1, 9), at(1, 10), people.booker, details, title="ไม่มีใครตัดสิน")
@@ -259,9 +258,7 @@ def test_holidays_and_weekends_are_closed_unless_the_room_opens_on_them(people, 
 
 def test_a_request_refused_by_the_open_bookings_limit_commits_nothing_of_the_caller_s(people, make_room, details):
     """The count runs under the booker's named lock; nothing the caller had not committed is committed halfway."""
-    from core.services.locking import NamedLock
-    from core.models import Group
-    from core.settings import save_settings
+    from core.api import Group, locking, save_settings
 
     save_settings("rooms", {"max_open_bookings": 1})
     db.session.commit()
@@ -271,11 +268,11 @@ def test_a_request_refused_by_the_open_bookings_limit_commits_nothing_of_the_cal
     with pytest.raises(RoomError, match="You already hold 1 bookings"):
         book(room, at(1, 11), at(1, 12), people.booker, details)
     assert db.session.scalar(select(Group).where(Group.code == "unsaved")) is None
-    assert "rooms.booker:%d" % people.booker.id in db.session.scalars(select(NamedLock.key)).all()
+    assert "rooms.booker:%d" % people.booker.id in db.session.scalars(select(locking.NamedLock.key)).all()
 
 
 def test_the_office_s_limits_hold_for_everyone_but_room_managers(people, make_room, details):
-    from core.settings import save_settings
+    from core.api import save_settings
 
     save_settings("rooms", {"max_days_ahead": 30, "max_duration_hours": 2, "max_open_bookings": 2})
     db.session.commit()
@@ -454,11 +451,11 @@ def test_find_a_room_shows_which_rooms_are_free(people, make_room, details):
 
 
 def test_a_person_leaving_loses_their_future_bookings(people, make_room, details):
-    from core import org_services
+    from core.testing import deactivate_person
 
     room = make_room()
     book(room, at(1, 9), at(1, 10), people.booker, details)
-    org_services.deactivate_person(people.booker)
+    deactivate_person(people.booker)
     db.session.commit()
     assert statuses()[0][1] == CANCELLED
     assert db.session.scalar(select(func.count()).select_from(Reservation).where(Reservation.status == CONFIRMED)) == 0

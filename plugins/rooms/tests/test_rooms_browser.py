@@ -10,9 +10,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.db import db
-from core.testing import BrowserSession
-from core.services.booking import CONFIRMED, PENDING
+from core.api import BOOKING_CONFIRMED as CONFIRMED, BOOKING_PENDING as PENDING, db
+from core.testing import BrowserSession, set_password
 from plugins.rooms.models import Booking
 from plugins.rooms.tests.helpers import next_weekday
 
@@ -27,10 +26,8 @@ def status_of(booking_id: int) -> str:
 
 
 def test_a_booker_books_a_room_on_a_phone_and_its_approver_approves_it(chromium, people, make_room, live_server, screenshots):
-    from core import security
-
     for person in (people.booker, people.approver):
-        person.password_hash = security.hash_password(PASSWORD)
+        set_password(person, PASSWORD)
     room = make_room(name="ห้องประชุมใหญ่ ชั้น 3", capacity=40, needs_approval=True, equipment=["projector"])
     db.session.commit()
     day = next_weekday(7)
@@ -86,13 +83,12 @@ def test_a_booker_books_a_room_on_a_phone_and_its_approver_approves_it(chromium,
 @pytest.mark.parametrize("phone", [True, False], ids=["phone", "desktop"])
 def test_two_people_request_one_slot_the_approver_approves_one_and_the_other_is_refused_and_told(
         chromium, people, make_room, live_server, screenshots, phone):
-    from core import security
-    from core.services.booking import REFUSED
-    from core.services.notifications import Notification
+    from core.api import BOOKING_REFUSED as REFUSED, Notification
+    from core.testing import set_password
     from plugins.rooms import services
 
     for person in (people.booker, people.colleague, people.approver):
-        person.password_hash = security.hash_password(PASSWORD)
+        set_password(person, PASSWORD)
     room = make_room(name="ห้องประชุมเขต", capacity=30, needs_approval=True)
     for n in range(4):  # a day view of five rooms, as the office has
         make_room(name=f"ห้องประชุมย่อยหมายเลข {n + 1}", capacity=10)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import event
 
-from core.db import db
+from core.api import db
 from plugins.rooms import services
 from plugins.rooms.tests.helpers import NOW, at, next_weekday
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
-from core.models import Person
-from core.services.approvals import ApprovalRequest
-from core.services.booking import CONFIRMED, REFUSED, Reservation
-from core.settings import save_settings
+from core.api import (
+    BOOKING_CONFIRMED as CONFIRMED, BOOKING_REFUSED as REFUSED, ApprovalRequest, Person,
+    Reservation, db, save_settings,
+)
 from core.testing import run_in_threads
 from plugins.rooms import services
 from plugins.rooms.models import Booking, Room

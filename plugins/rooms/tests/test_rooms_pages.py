@@ -9,8 +9,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core.db import db, utcnow
-from core.services.booking import CANCELLED, CONFIRMED, PENDING, Reservation
+from core.api import (
+    BOOKING_CANCELLED as CANCELLED, BOOKING_CONFIRMED as CONFIRMED, BOOKING_PENDING as PENDING, Reservation, db,
+    utcnow,
+)
 from plugins.rooms import services
 from plugins.rooms.models import Booking, FeedToken, Room
 from plugins.rooms.tests.helpers import next_weekday
@@ -256,7 +258,7 @@ def test_a_manager_adds_a_room_and_others_may_not(people, login_as):
 
 
 def test_room_photos_are_uploaded_by_managers_and_seen_by_bookers(app, people, make_room, login_as):
-    from core.services import attachments
+    from core.api import attachments
     from plugins.rooms.demo import _png
 
     room = make_room()
@@ -402,7 +404,7 @@ def test_usage_statistics_count_confirmed_hours_and_export_to_excel(people, make
 
 
 def test_the_reminder_command_reminds_tomorrow_s_bookers_once(app, people, make_room, details):
-    from core.services.notifications import Notification
+    from core.api import Notification
 
     room = make_room(opens_at=dt.time(0, 0), closes_at=dt.time(23, 45))
     tomorrow = services.local(utcnow()).date() + dt.timedelta(days=1)
@@ -418,7 +420,7 @@ def test_the_reminder_command_reminds_tomorrow_s_bookers_once(app, people, make_
 
 
 def test_the_limits_are_module_settings_an_admin_can_change(make_person, login_as):
-    from core.settings import get_settings
+    from core.api import get_settings
 
     admin = login_as(make_person(admin=True))
     page = admin.get("/admin/modules/rooms/settings").get_data(as_text=True)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core.db import db
-from core.fields import format_thai_date
+from core.api import db, format_thai_date
 from plugins.rooms.models import Room
 from plugins.rooms.tests.helpers import next_weekday
 
@@ -50,10 +49,9 @@ def test_a_booking_takes_a_be_date_and_a_bad_one_is_refused_saying_the_format(pe
 
 @pytest.mark.browser
 def test_a_manager_on_a_phone_picks_a_rooms_approver_by_typing(chromium, people, live_server, screenshots):
-    from core import security
-    from core.testing import BrowserSession
+    from core.testing import BrowserSession, set_password
 
-    people.manager.password_hash = security.hash_password("ห้องประชุม-2569-ทดสอบ")
+    set_password(people.manager, "ห้องประชุม-2569-ทดสอบ")
     db.session.commit()
     session = BrowserSession(chromium, live_server, screenshots, "rooms-approver-picker", phone=True)
     try:

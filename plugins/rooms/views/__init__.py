@@ -13,11 +13,7 @@ from flask import Blueprint, abort, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import calendar
-from core.db import db
-from core.fields import parse_thai_date
-from core.services import attachments, links
-from core.services.attachments import UploadPolicy
+from core.api import UploadPolicy, attachments, calendar, db, links, parse_thai_date
 from plugins.rooms import PLUGIN_ID, services
 from plugins.rooms.models import Booking, Room
 from plugins.rooms.services import EQUIPMENT, RoomError
@@ -126,7 +122,7 @@ def _refused(error: RoomError) -> None:
 
 
 def _locale() -> str:
-    from core.i18n import current_locale
+    from core.api import current_locale
 
     return current_locale()
 

@@ -9,12 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import calendar
-from core.db import db, utcnow
-from core.models import Group
-from core.permissions import SIGNED_IN, require
-from core.services import links
-from core.web import paginate
+from core.api import SIGNED_IN, Group, calendar, db, links, paginate, require, utcnow
 from plugins.rooms import services
 from plugins.rooms.forms import BookingForm, ReasonForm
 from plugins.rooms.models import Booking, Room
@@ -125,7 +120,7 @@ def show_booking(booking_id):
     request_open = services.approval_of(record)
     may_decide = False
     if request_open is not None and request_open.current_step is not None:
-        from core.services import approvals
+        from core.api import approvals
 
         # The same rule as core's /approvals page: the approver (or whoever acts for them) holding rooms.approve.
         may_decide = approvals.authority(request_open.current_step, current_user)[0]

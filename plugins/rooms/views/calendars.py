@@ -7,10 +7,7 @@ import datetime as dt
 from flask import render_template, request
 from flask_login import current_user
 
-from core import calendar
-from core.db import db
-from core.permissions import require
-from core.services import attachments
+from core.api import attachments, calendar, db, require
 from plugins.rooms import PLUGIN_ID, services
 from plugins.rooms.forms import FindForm
 from plugins.rooms.permissions import BOOK

@@ -8,10 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import calendar
-from core.db import db
-from core.permissions import require
-from core.web import paginate
+from core.api import calendar, db, paginate, require
 from plugins.rooms import services
 from plugins.rooms.forms import BlockForm
 from plugins.rooms.models import BlockedPeriod

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.permissions import require
+from core.api import require
 from plugins.rooms import services
 from plugins.rooms.forms import ReasonForm
 from plugins.rooms.permissions import APPROVE

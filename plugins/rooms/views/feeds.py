@@ -7,8 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.db import db
-from core.permissions import PUBLIC, require
+from core.api import PUBLIC, db, require
 from plugins.rooms import services
 from plugins.rooms.models import Room
 from plugins.rooms.permissions import BOOK

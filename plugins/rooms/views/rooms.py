@@ -9,12 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.db import db
-from core.errors import saving
-from core.models import Group, Person
-from core.permissions import require
-from core.services import attachments
-from core.web import attach_from_form
+from core.api import Group, Person, attach_from_form, attachments, db, require, saving
 from plugins.rooms import PLUGIN_ID, services
 from plugins.rooms.forms import PhotosForm, RoomForm
 from plugins.rooms.models import Room

@@ -6,9 +6,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user
 
-from core import calendar
-from core.db import db
-from core.permissions import require
+from core.api import calendar, db, require
 from plugins.rooms import PLUGIN_ID, services
 from plugins.rooms.permissions import VIEW_STATS
 from plugins.rooms.views import (
@@ -38,8 +36,8 @@ def stats():
 @bp.route("/stats.xlsx")
 @require(VIEW_STATS)
 def stats_xlsx():
-    from core.exports import send_export
-    from core.services import audit
+    from core.api import send_export
+    from core.api import audit
     from plugins.rooms.exports import usage_file
 
     year = _year_arg()

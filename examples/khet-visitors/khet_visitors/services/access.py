@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, false
 
-from core.permissions import has_permission
+from core.api import has_permission
 from khet_visitors.permissions import VIEW
 
 

@@ -11,9 +11,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from core.calendar import bangkok_at, local_today, stored_day_range, to_local, to_stored
-from core.db import db, utcnow
-from core.models import GroupMembership, Person
+from core.api import GroupMembership, Person, bangkok_at, db, local_today, stored_day_range, to_local, to_stored, utcnow
 from khet_visitors.models import Visit
 from khet_visitors.services import VisitError
 

@@ -8,12 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.calendar import local_today, to_local
-from core.db import db
-from core.fields import parse_thai_date
-from core.models import Person
-from core.permissions import require
-from core.web import paginate
+from core.api import Person, db, local_today, paginate, parse_thai_date, require, to_local
 from khet_visitors import PLUGIN_ID, services
 from khet_visitors.forms import VisitForm
 from khet_visitors.models import Visit

@@ -79,7 +79,7 @@ def test_the_real_modules_declare_what_they_used_to_register_on_import(app):
     assert {(kind.module, kind.kind) for kind in reg.call_one("rooms", "approval_kinds")} == {
         ("rooms", "booking"), ("rooms", "series")}
     assert {event.id for event in reg.call_one("rooms", "notification_events")} == {
-        "rooms.booking_cancelled", "rooms.slot_freed", "rooms.reminder"}
+        "rooms.booking_cancelled", "rooms.slot_freed", "rooms.reminder", "rooms.request_closed"}
     assert len(reg.call_one("correspondence", "notification_events")) == 7
     assert [target.kind for target in reg.call_one("correspondence", "link_targets")] == ["correspondence.letter"]
     assert {event.id for event in reg.call_one("core", "notification_events")} == {"approvals.waiting", "approvals.decided"}
@@ -198,6 +198,6 @@ def test_the_letter_picker_finds_a_letter_and_fills_the_field(chromium, live_ser
 @pytest.mark.khet_plugins("rooms")
 def test_the_rooms_reminder_job_reminds_in_the_afternoon_only(app):
     """The job runs hourly; like the old 15:00 cron line, it reminds of tomorrow's meetings from 15:00 Bangkok time."""
-    [job] = registry().call_one("rooms", "scheduled_jobs")
+    job = next(j for j in registry().call_one("rooms", "scheduled_jobs") if j.id == "rooms.remind")
     assert job.run(dt.datetime(2026, 12, 4, 2, 0)) == "nothing before 15:00"  # 09:00 in Bangkok
     assert job.run(dt.datetime(2026, 12, 4, 8, 0)) == "reminded 0 booking(s)"  # 15:00 in Bangkok

@@ -16,6 +16,7 @@ from flask.cli import ScriptInfo
 from pluggy import PluginValidationError
 from sqlalchemy import select
 
+from core import CORE_API_VERSION
 from core.app import create_app
 from core.cli import cli
 from core.db import db
@@ -123,7 +124,7 @@ def test_a_module_written_for_another_core_api_is_refused_with_the_versions(site
     site_app = site(*installed("notices"), entry_point("future_api", name="future"))
 
     assert "future" not in registry(site_app).plugins
-    assert registry(site_app).broken["future"] == "RuntimeError: module 'future' needs core API 2.0, this Khet provides 1.0"
+    assert registry(site_app).broken["future"] == f"RuntimeError: module 'future' needs core API 2.0, this Khet provides {CORE_API_VERSION}"
 
 
 # --- switching ---------------------------------------------------------------------------

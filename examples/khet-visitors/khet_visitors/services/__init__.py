@@ -1,7 +1,7 @@
 """The rules of the visitor log: the module's public functions and its error.
 
 Commands check first, then add or change rows and flush; the caller (a view, the CLI, ``khet demo``)
-commits. No Flask request objects here: views pass in what they read.
+commits (views through core's ``saving()``). No Flask request objects here: views pass in what they read.
 
     access    who may see the log (SQL filters)
     visits    the day's log, arrivals, departures, who waits for whom
@@ -9,8 +9,10 @@ commits. No Flask request objects here: views pass in what they read.
 
 from __future__ import annotations
 
+from core.api import Refused
 
-class VisitError(ValueError):
+
+class VisitError(Refused):
     """A visit cannot be recorded as asked; the message says why, in the user's language.
 
     Messages are lazy: they are translated when shown, so the rules also run outside a request.

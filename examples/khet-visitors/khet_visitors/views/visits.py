@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.api import Person, db, local_today, paginate, parse_thai_date, require, to_local
+from core.api import Person, db, local_today, paginate, parse_thai_date, require, saving, to_local
 from khet_visitors import PLUGIN_ID, services
 from khet_visitors.forms import VisitForm
 from khet_visitors.models import Visit
@@ -42,22 +42,17 @@ def index():
 def record():
     form = VisitForm()
     if form.validate_on_submit():
-        try:
+        # saving(): commit and say so, or roll back and show the VisitError on the form (core.api).
+        with saving(form=form) as saved:
             visit = services.record_arrival(
                 visitor_name=form.visitor_name.data, organisation=form.organisation.data or "",
                 phone=form.phone.data or "", purpose=form.purpose.data,
                 host=db.session.get(Person, form.host_id.data), recorded_by=current_user,
                 arrived_at=services.arrival_today(form.arrived_time.data) if form.arrived_time.data else None,
             )
-        except services.VisitError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been recorded.", name=visit.visitor_name), "success")
-            if current_user.can(VIEW):
-                return redirect(url_for(f"{PLUGIN_ID}.index"))
-            return redirect(url_for(f"{PLUGIN_ID}.record"))
+            saved.message = _("%(name)s has been recorded.", name=visit.visitor_name)
+        if saved:
+            return redirect(url_for(f"{PLUGIN_ID}.index" if current_user.can(VIEW) else f"{PLUGIN_ID}.record"))
     return render_template("visitors/record.html", form=form)
 
 
@@ -65,12 +60,6 @@ def record():
 @require(RECORD)
 def leave(visit_id):
     visit = db.session.get(Visit, visit_id) or abort(404)
-    try:
+    with saving(_("%(name)s has signed out.", name=visit.visitor_name)):
         services.record_departure(visit)
-    except services.VisitError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s has signed out.", name=visit.visitor_name), "success")
     return redirect(url_for(f"{PLUGIN_ID}.index", day=to_local(visit.arrived_at).date().isoformat()))

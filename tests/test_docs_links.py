@@ -37,6 +37,26 @@ def relative_links(page: Path) -> list[str]:
     return links
 
 
+def heading_anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives the page's headings: lower case, punctuation dropped, spaces to "-"."""
+    anchors = set()
+    for heading in re.findall(r"^#{1,6}\s+(.+?)\s*$", _outside_code_blocks(page.read_text(encoding="utf-8")), re.M):
+        anchors.add(re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-"))
+    return anchors
+
+
+def anchored_links(page: Path) -> list[tuple[Path, str]]:
+    """(page linked to, anchor) of each link to a heading of a Markdown page, this one included."""
+    found = []
+    for target in MARKDOWN_LINK.findall(_outside_code_blocks(page.read_text(encoding="utf-8"))):
+        if "#" not in target or re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("/"):
+            continue
+        path, anchor = target.split("#", 1)
+        if path == "" or path.endswith(".md"):
+            found.append(((page.parent / path) if path else page, anchor))
+    return found
+
+
 def python_files() -> list[Path]:
     files = []
     for folder in CODE_FOLDERS:
@@ -54,6 +74,17 @@ def test_the_pages_and_the_code_are_found():
 def test_every_relative_link_of_a_page_exists(page):
     missing = [link for link in relative_links(page) if not (page.parent / link).exists()]
     assert missing == [], f"{page.relative_to(ROOT)} links to files that do not exist"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_link_to_a_heading_finds_it(page):
+    broken = [f"{target.name}#{anchor}" for target, anchor in anchored_links(page)
+              if target.exists() and anchor not in heading_anchors(target)]
+    assert broken == []
+
+
+def test_the_heading_anchors_are_githubs():
+    assert {"messages-in-english", "races-between-threads-run_in_threads"} <= heading_anchors(ROOT / "docs" / "testing.md")
 
 
 def test_every_docs_path_named_in_code_exists():

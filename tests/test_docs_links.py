@@ -87,6 +87,16 @@ def test_the_heading_anchors_are_githubs():
     assert {"messages-in-english", "races-between-threads-run_in_threads"} <= heading_anchors(ROOT / "docs" / "testing.md")
 
 
+SOURCE_PATH = re.compile(r"`((?:core|plugins|examples|tests|themes|docs|bench)/[\w./-]+\.(?:py|html|js|css|md|toml))`")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_source_file_a_page_names_exists(page):
+    """`core/fields.py`, `plugins/rooms/tests/test_rooms_browser.py` ... written in a page's text."""
+    named = SOURCE_PATH.findall(_outside_code_blocks(page.read_text(encoding="utf-8")))
+    assert [path for path in named if not (ROOT / path).exists()] == []
+
+
 def test_every_docs_path_named_in_code_exists():
     missing = {}
     for path in python_files():

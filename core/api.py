@@ -117,6 +117,9 @@ from core.settings import get_settings, save_settings
 from core.storage import get_storage
 from core.web import attach_from_form, paginate
 
+# org facts (docs/services/org.md)
+from core.org_services import group_deputy, group_director, group_of, network_deputy, network_schools, office_director, school_director, school_of  # noqa: E501
+
 
 def is_enabled(module_id: str) -> bool:
     """Whether the module ``module_id`` is installed and switched on in this office (core always is)."""
@@ -276,4 +279,13 @@ __all__ = [
     "stored_day_range",
     "to_local",
     "to_stored",
+    # org facts: who directs what (docs/services/org.md)
+    "office_director",
+    "group_director",
+    "group_deputy",
+    "network_deputy",
+    "school_director",
+    "network_schools",
+    "group_of",
+    "school_of",
 ]

@@ -26,6 +26,7 @@ from core.models import (
     Grant,
     Group,
     GroupMembership,
+    Office,
     Person,
     Role,
     School,
@@ -100,6 +101,61 @@ def office_staff() -> list[Person]:
             .order_by(Person.first_name, Person.last_name)
         )
     )
+
+
+# --- org facts: who directs what ---------------------------------------------------
+# The questions a module's service asks of the org chart ("who approves for the office?",
+# "which schools are in this network?"), answered once here so no module walks the
+# memberships itself. Each returns active people and schools only: a deactivated
+# director signs nothing. Exported from core.api; docs/services/org.md.
+
+
+def office_director() -> Person | None:
+    """The director of the office (ผอ.สพท.), or None when none is set or they were deactivated."""
+    office = Office.current()
+    director = office.director if office else None
+    return director if director is not None and director.active else None
+
+
+def group_director(group: Group) -> Person | None:
+    """The active director (ผอ.กลุ่ม) of ``group``, or None."""
+    return group.director
+
+
+def group_deputy(group: Group) -> Person | None:
+    """The active deputy director (รอง ผอ.) who oversees ``group``, or None."""
+    deputy = group.deputy
+    return deputy if deputy is not None and deputy.active else None
+
+
+def network_deputy(network: SchoolNetwork) -> Person | None:
+    """The active deputy director who supervises the schools of ``network``, or None."""
+    deputy = db.session.get(Person, network.deputy_id) if network.deputy_id else None
+    return deputy if deputy is not None and deputy.active else None
+
+
+def school_director(school: School) -> Person | None:
+    """The active director (ผอ.โรงเรียน) of ``school``, or None (the first one if several are recorded)."""
+    directors = school.members_with_role("director")
+    return directors[0] if directors else None
+
+
+def network_schools(network: SchoolNetwork, include_inactive: bool = False) -> list[School]:
+    """The schools of ``network`` ordered by name; closed (inactive) schools only when asked."""
+    statement = select(School).where(School.network_id == network.id)
+    if not include_inactive:
+        statement = statement.where(School.active.is_(True))
+    return list(db.session.scalars(statement.order_by(School.name, School.id)))
+
+
+def group_of(person: Person) -> Group | None:
+    """The group where ``person``'s work is filed (their primary group), or None for school staff."""
+    return person.primary_group
+
+
+def school_of(person: Person) -> School | None:
+    """The school ``person`` works in (their first school membership), or None for office staff."""
+    return person.primary_school
 
 
 # --- groups ------------------------------------------------------------------------

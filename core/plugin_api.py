@@ -59,11 +59,18 @@ class DashboardCard:
 
 @dataclass
 class SearchResult:
+    """One hit of a module's search hook, listed on the search page under the module's name.
+
+    ``when`` is the record's date: a ``datetime.datetime`` as stored (naive UTC, shown as its
+    Bangkok date) or a ``datetime.date`` (shown as it is), or None. The page shows the date
+    only, in Buddhist Era ("4 ธ.ค. 2569"), through the ``thai_date`` filter.
+    """
+
     title: str
     url: str
     module: str = ""
     summary: str = ""
-    when: Any = None
+    when: dt.datetime | dt.date | None = None
 
 
 @dataclass

@@ -517,3 +517,11 @@ def test_a_password_sealed_under_another_secret_reads_as_unreadable(app, client,
     admin = make_person()
     grant("core.mail.manage", to=admin)
     assert "data-password-unreadable" in login_as(admin).get("/admin/mail").get_data(as_text=True)
+
+
+def test_the_inbox_names_the_module_not_its_id(client, login_as, make_person):
+    person = make_person()
+    db.session.add(Notification(person_id=person.id, event="core.test", module="core", title="มีเรื่องใหม่"))
+    db.session.commit()
+    page = login_as(person).get("/notifications/").get_data(as_text=True)
+    assert "· แกนระบบ" in page and "· core<" not in page

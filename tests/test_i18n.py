@@ -250,3 +250,26 @@ def test_every_message_of_the_installed_wtforms_is_listed_for_translation():
         ):
             found.add(message[0] if isinstance(message, tuple) else message)
     assert found - listed == set()
+
+
+def _thai_translations():
+    from babel.messages.pofile import read_po
+
+    for component in i18n_tools.components():
+        path = component.catalog_path()
+        if not path.exists():
+            continue
+        with path.open("rb") as fh:
+            for message in read_po(fh):
+                for text in (message.string if isinstance(message.string, (tuple, list)) else [message.string]):
+                    if message.id and text:
+                        yield component.name, message.id, text
+
+
+def test_thai_translations_put_spaces_around_dates_and_double_no_word():
+    """"ส่ง3 ธ.ค. 2569แล้ว" and "เป็นรายชื่อชื่อ" (issue 16): a date placeholder glued to Thai letters, a doubled word."""
+    glued = re.compile(r"[\u0e00-\u0e7f]%\((day|date|when|time|first|last|start|end)\)s"
+                       r"|%\((day|date|when|time|first|last|start|end)\)s[\u0e00-\u0e7f]")
+    found = [f"{name}: {text}" for name, _msgid, text in _thai_translations()
+             if glued.search(text) or "ชื่อชื่อ" in text]
+    assert found == []

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import i18n
+from core import i18n, wtforms_i18n
 from core.config import build_config
 from core.db import configure_engine, db, set_write_intent
 from core.extensions import babel, csrf, login_manager
@@ -80,6 +80,7 @@ def create_app(config: dict | None = None, instance_path: str | Path | None = No
 
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.translation_directories(registry)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    wtforms_i18n.install()
     i18n.register_filters(app)
     csrf.init_app(app)
     _init_login(app)

@@ -7,8 +7,10 @@ The file is a zip archive:
     their row counts, the uploaded files, and the SHA-256 of every member.
 ``database/<table>.jsonl``
     one JSON object per row, in primary-key order.
-``files/<path>``
-    the uploaded files (the instance's UPLOAD_FOLDER).
+``files/<key>``, ``files/.archive/<key>``, ``files/branding/<name>``
+    the stored files, read through the installation's storage (``core.storage``,
+    whatever its backend): those in service, the archived ones, and the office's
+    logo folder, which lives in the UPLOAD_FOLDER beside the storage.
 
 Rows are written in a dialect-neutral form, so a backup of SQLite loads into
 PostgreSQL or MariaDB (an office moving to a bigger server) and back. Values
@@ -21,7 +23,9 @@ Restoring refuses a damaged or altered file and a database that already holds
 data, before it changes anything. It migrates each component to the revision
 in the manifest, loads the rows in foreign-key order, resets PostgreSQL
 sequences and MariaDB AUTO_INCREMENT counters, puts the files in place, and
-then migrates everything to this installation's newest schema.
+then migrates everything to this installation's newest schema. Files go back
+through the storage the way uploads do: staged under their keys before the rows
+load, put in service once the rows are committed, discarded if the load fails.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import base64
 import contextlib
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import io
 import json
@@ -53,12 +58,15 @@ from flask_babel import gettext as _
 import core
 from core import cache, migrate
 from core.db import db, utcnow, write_transaction
+from core.storage import KEY_PATTERN, get_storage
 
 FORMAT = "khet-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE_FOLDER = "database/"
 FILES_FOLDER = "files/"
+ARCHIVED = ".archive/"  # files/.archive/<key>: a file the storage keeps archived
+BRANDING = "branding"  # the office's logo (core/views/admin/office.py), in the UPLOAD_FOLDER itself
 BATCH_ROWS = 1000
 CHUNK_BYTES = 1024 * 1024
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
@@ -289,6 +297,21 @@ def _upload_files(folder: Path):
                 yield path, path.relative_to(folder).as_posix()
 
 
+def _files_to_back_up(app):
+    """(name under files/, a function opening it) of every file to keep, in a repeatable order.
+
+    The storage's files are read through its interface, so a backend other than
+    the local folder is backed up too; the logo folder is read from the disk.
+    """
+    storage = get_storage(app)
+    for key in sorted(storage.stored_keys()):
+        yield key, functools.partial(storage.open, key)
+    for key in sorted(storage.archived_keys()):
+        yield ARCHIVED + key, functools.partial(storage.open_archived, key)
+    for path, name in _upload_files(Path(app.config["UPLOAD_FOLDER"]) / BRANDING):
+        yield f"{BRANDING}/{name}", functools.partial(path.open, "rb")
+
+
 def create_backup(app, target: str | Path, log: Log | None = None) -> dict:
     """Write the database and the uploaded files of ``app`` into the file ``target``; returns the manifest.
 
@@ -320,13 +343,14 @@ def create_backup(app, target: str | Path, log: Log | None = None) -> dict:
                     tables.append({"name": table.name, "component": _owner(table.name, component_ids), "rows": rows})
             log(_("database: %(rows)d rows in %(tables)d tables", rows=sum(t["rows"] for t in tables), tables=len(tables)))
             file_count, file_bytes = 0, 0
-            for path, name in _upload_files(Path(app.config["UPLOAD_FOLDER"])):
+            for name, open_file in _files_to_back_up(app):
+                info = zipfile.ZipInfo(f"{FILES_FOLDER}{name}", _zip_time(dt.datetime.now()))
                 try:
-                    info = zipfile.ZipInfo.from_file(path, f"{FILES_FOLDER}{name}")
-                    with path.open("rb") as source, _member(archive, info, members) as writer:
-                        shutil.copyfileobj(source, writer, CHUNK_BYTES)
-                except FileNotFoundError:  # deleted while we were copying: it is gone from the site too
+                    source = open_file()
+                except FileNotFoundError:  # deleted since it was listed: it is gone from the site too
                     continue
+                with source, _member(archive, info, members) as writer:
+                    shutil.copyfileobj(source, writer, CHUNK_BYTES)
                 file_count += 1
                 file_bytes += members[info.filename]["size"]
             log(_("uploaded files: %(count)d", count=file_count))
@@ -479,7 +503,10 @@ def _check_empty(app) -> None:
                     table=name,
                 ))
     folder = Path(app.config["UPLOAD_FOLDER"])
-    if next(_upload_files(folder), None) is not None:
+    storage = get_storage(app)
+    if any(next(keys, None) is not None for keys in (
+        _upload_files(folder), iter(storage.stored_keys()), iter(storage.archived_keys()), iter(storage.staged_keys()),
+    )):
         raise BackupError(_(
             "the upload folder %(folder)s is not empty: restore only into an empty installation", folder=folder
         ))
@@ -576,22 +603,57 @@ def _reset_counters(connection, table_names) -> None:
             connection.execute(sa.text(f"ALTER TABLE {quote(name)} AUTO_INCREMENT = {int(highest) + 1}"))
 
 
-def _stage_files(archive: zipfile.ZipFile, manifest: dict, folder: Path) -> Path | None:
-    """Unpack the uploaded files next to the upload folder; moved into place once the rows are in."""
-    names = [name for name in manifest["members"] if name.startswith(FILES_FOLDER)]
-    if not names:
-        return None
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = folder.parent / f".{folder.name}.restoring-{secrets.token_hex(4)}"
-    staging.mkdir()
-    for name in names:
-        path = staging / _safe_file_name(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(name) as source, path.open("wb") as target:
-            shutil.copyfileobj(source, target, CHUNK_BYTES)
-        stamp = dt.datetime(*archive.getinfo(name).date_time).timestamp()
-        os.utime(path, (stamp, stamp))
-    return staging
+class _StagedFiles:
+    """The backup's files on their way in: staged in the storage (and a logo folder beside it) until the rows commit."""
+
+    def __init__(self, app, log: Log):
+        self.storage = get_storage(app)
+        self.folder = Path(app.config["UPLOAD_FOLDER"])
+        self.log = log
+        self.keys: list[str] = []
+        self.archived: list[str] = []
+        self.branding: Path | None = None
+
+    def stage(self, archive: zipfile.ZipFile, manifest: dict) -> None:
+        skipped = 0
+        for name in sorted(name for name in manifest["members"] if name.startswith(FILES_FOLDER)):
+            relative = _safe_file_name(name)
+            archived = relative.startswith(ARCHIVED)
+            key = relative[len(ARCHIVED):] if archived else relative
+            if KEY_PATTERN.match(key):
+                with archive.open(name) as source:
+                    incoming = self.storage.receive(source)
+                self.storage.stage(incoming, key)
+                (self.archived if archived else self.keys).append(key)
+            elif relative.startswith(BRANDING + "/"):
+                if self.branding is None:
+                    self.folder.mkdir(parents=True, exist_ok=True)
+                    self.branding = self.folder / f".{BRANDING}.restoring-{secrets.token_hex(4)}"
+                path = self.branding / relative[len(BRANDING) + 1:]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(name) as source, path.open("wb") as target:
+                    shutil.copyfileobj(source, target, CHUNK_BYTES)
+            else:  # an unfinished upload of the old installation (.incoming/up-*): no row names it
+                skipped += 1
+        if skipped:
+            self.log(_("left out: %(count)d unfinished uploads", count=skipped))
+
+    def discard(self) -> None:
+        for key in self.keys + self.archived:
+            self.storage.discard_staged(key)
+        if self.branding is not None:
+            shutil.rmtree(self.branding, ignore_errors=True)
+
+    def finish(self) -> None:
+        for key in self.keys + self.archived:
+            self.storage.finish(key)
+        for key in self.archived:
+            self.storage.archive(key)
+        if self.branding is not None:
+            target = self.folder / BRANDING
+            if target.exists():
+                shutil.rmtree(target)  # holds no files (checked): only empty folders
+            os.replace(self.branding, target)
 
 
 def restore_backup(app, source: str | Path, log: Log | None = None) -> dict:
@@ -612,9 +674,9 @@ def restore_backup(app, source: str | Path, log: Log | None = None) -> dict:
         components = _check_revisions(app, manifest)
         _check_empty(app)
         revisions = {cid: manifest["revisions"][cid] for cid in components}
-        folder = Path(app.config["UPLOAD_FOLDER"])
-        staging = _stage_files(archive, manifest, folder)
+        staged = _StagedFiles(app, log)
         try:
+            staged.stage(archive, manifest)
             _migrate_to(app, components, revisions)
             log(_("schema: %(revisions)s", revisions=", ".join(f"{cid} {rev}" for cid, rev in revisions.items())))
             with write_transaction(), db.engine.connect() as connection:
@@ -627,13 +689,9 @@ def restore_backup(app, source: str | Path, log: Log | None = None) -> dict:
                 _reset_counters(connection, [table["name"] for table in manifest["tables"]])
                 connection.commit()
         except BaseException:
-            if staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
+            staged.discard()
             raise
-        if staging is not None:
-            if folder.exists():
-                shutil.rmtree(folder)  # holds no files (checked): only empty folders
-            os.replace(staging, folder)
+        staged.finish()
         upgraded = migrate.upgrade_all(app)
         log(_("migrated to this Khet's newest schema: %(components)s", components=", ".join(upgraded)))
     return {

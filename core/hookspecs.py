@@ -118,3 +118,8 @@ def link_targets():
 @hookspec
 def away_entries(start, end, viewer):
     """Return the AwayEntries (people away between start and end) the viewer may see on the who-is-away calendar."""
+
+
+@hookspec
+def audit_actions():
+    """Return the labels of the module's audit actions, {action code: lazy label}, shown in the admin's audit log."""

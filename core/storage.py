@@ -92,6 +92,27 @@ class FileStorage(ABC):
     def discard_stale_incoming(self, older_than_seconds: float, dry_run: bool = False) -> list[str]:
         """Remove temporary uploads left by crashed processes (partial or unchecked); return their names."""
 
+    @abstractmethod
+    def archived_keys(self) -> Iterator[str]:
+        """Every key of an archived file (for ``khet backup``)."""
+
+    @abstractmethod
+    def open_archived(self, key: str) -> BinaryIO:
+        """Open the archived file at ``key`` for reading (binary); FileNotFoundError if gone."""
+
+    def receive(self, source: BinaryIO) -> str:
+        """Copy ``source`` into a new incoming file and return its path, ready for ``stage`` or ``store``."""
+        import shutil
+
+        target, path = self.incoming()
+        try:
+            with target:
+                shutil.copyfileobj(source, target, 1024 * 1024)
+        except BaseException:
+            os.unlink(path)
+            raise
+        return path
+
 
 class LocalStorage(FileStorage):
     """Files in a folder of the server, normally ``instance/uploads``, which no web server serves.
@@ -186,6 +207,18 @@ class LocalStorage(FileStorage):
 
     def archived(self, key: str) -> bool:
         return self._path(key, self.ARCHIVE).is_file()
+
+    def archived_keys(self) -> Iterator[str]:
+        folder = self.root / self.ARCHIVE
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
+            key = path.relative_to(folder).as_posix()
+            if KEY_PATTERN.match(key) and path.is_file():
+                yield key
+
+    def open_archived(self, key: str) -> BinaryIO:
+        return open(self._path(key, self.ARCHIVE), "rb")
 
     def stored_keys(self, older_than_seconds: float = 0) -> Iterator[str]:
         cutoff = time.time() - older_than_seconds

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import io
 import json
 import os
 import zipfile
@@ -29,6 +30,7 @@ from core.cli import cli
 from core.db import db
 from core.models import Person
 from core.plugins import discover_entry_points
+from core.storage import LocalStorage, get_storage
 from core.testing import _server_database
 from tests.fake_plugins import entry_point
 
@@ -37,10 +39,11 @@ needs_server = pytest.mark.skipif(
     not SERVER_URL or SERVER_URL.startswith("sqlite"), reason="moving between databases needs KHET_TEST_DATABASE_URL"
 )
 
+# As the installation keeps them: attachments under storage keys (one archived), the office's logo beside them.
 UPLOADS = {
-    "attachments/2568/3f/9a1c.bin": bytes(range(256)) * 40,
+    "3f/9a/3f9a1c00000000000000000000000000": bytes(range(256)) * 40,
+    ".archive/ab/cd/abcd1200000000000000000000000000": "%PDF-1.4 คำสั่งแต่งตั้ง".encode(),
     "branding/logo.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
-    "เอกสาร/คำสั่ง ที่ 12-2568.pdf": "%PDF-1.4 คำสั่งแต่งตั้ง".encode(),
 }
 
 
@@ -440,3 +443,34 @@ def test_a_member_with_a_path_outside_the_upload_folder_is_refused(office, insta
     assert "unsafe name" in result.output
     assert not (tmp_path / "escaped.txt").exists()
     assert database_tables(target) == []
+
+
+
+class FarStorage(LocalStorage):
+    """A backend whose files are not in UPLOAD_FOLDER (as an object store's are not): backup must ask it."""
+
+    @classmethod
+    def from_app(cls, app):
+        return cls(Path(app.instance_path) / "far-storage")
+
+
+def test_backup_and_restore_read_and_write_files_through_the_storage(installation, tmp_path):
+    source = installation("sqlite")
+    source.config["ATTACHMENT_STORAGE"] = "tests.test_backup:FarStorage"
+    migrate.upgrade_all(source)
+    with source.app_context():
+        storage = get_storage(source)
+        incoming = storage.receive(io.BytesIO(b"far away"))
+        storage.store(incoming, "0a/0b/0a0b0000000000000000000000000000")
+    backup = back_up(source, tmp_path / "far.zip")
+    with zipfile.ZipFile(backup) as archive:
+        assert archive.read("files/0a/0b/0a0b0000000000000000000000000000") == b"far away"
+    target = installation("sqlite")
+    target.config["ATTACHMENT_STORAGE"] = "tests.test_backup:FarStorage"
+
+    assert khet(target, "restore", backup).exit_code == 0
+
+    with target.app_context():
+        with get_storage(target).open("0a/0b/0a0b0000000000000000000000000000") as restored:
+            assert restored.read() == b"far away"
+    assert uploaded_files(target) == {}  # nothing went around the storage into the upload folder

@@ -467,6 +467,23 @@ def test_away_entries_appear_on_the_who_is_away_page(contract):
     assert "data-away-entry" not in signed_in(contract, outsider).get("/away/").get_data(as_text=True)
 
 
+@exercises("audit_actions")
+def test_audit_actions_label_the_rows_of_the_audit_log(contract):
+    from core.services import audit
+
+    admin = person("admin", admin=True)
+    audit.record("note.make", "contract", "note", 1, admin, "สมุดพัสดุ")
+    audit.record("approval.approved", "contract", "note", 1, admin, "สมุดพัสดุ")
+    audit.record("note.unlabelled", "contract", "note", 1, admin, "สมุดพัสดุ")
+    db.session.commit()
+    page = signed_in(contract, admin).get("/admin/audit").get_data(as_text=True)
+    assert "Contract note made" in page  # the module's label, with the code beside it
+    assert "โมดูลทดสอบสัญญา" in page  # the module's name, not its id
+    with contract.test_request_context("/"):
+        assert str(audit.action_label("contract", "approval.approved")) == "อนุมัติแล้ว"  # core's label fills in
+        assert audit.action_label("contract", "note.unlabelled") == "note.unlabelled"
+
+
 def test_a_disabled_module_contributes_nothing(contract):
     from core.services import approvals, jobs, links, notifications
 

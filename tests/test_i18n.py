@@ -191,3 +191,85 @@ def test_messages_translate_outside_a_request_in_the_default_language(app):
     assert select_locale() == app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale("en"):
         assert gettext("Sign in") == "Sign in"
+
+
+# --- WTForms' own messages follow the page's language (issue 16) -------------------------------
+
+
+def test_wtforms_default_messages_show_in_thai_on_a_thai_page(client):
+    page = client.post("/login", data={"username": "", "password": ""}).get_data(as_text=True)
+    assert "This field is required." not in page
+    assert "กรุณากรอกช่องนี้" in page
+
+
+def test_wtforms_default_messages_stay_english_on_an_english_page(client):
+    client.post("/locale", data={"locale": "en"})
+    page = client.post("/login", data={"username": "", "password": ""}).get_data(as_text=True)
+    assert "This field is required." in page and "กรุณากรอกช่องนี้" not in page
+
+
+def test_a_modules_own_form_gets_thai_wtforms_messages_without_changes(app):
+    """Any FlaskForm subclass, like a module's, with plural and numeric messages filled in by WTForms."""
+    from flask_wtf import FlaskForm
+    from werkzeug.datastructures import MultiDict
+    from wtforms import IntegerField, SelectField, StringField
+    from wtforms.validators import DataRequired, Length
+
+    class ModuleForm(FlaskForm):
+        class Meta:
+            csrf = False
+
+        name = StringField("name", validators=[DataRequired(), Length(max=3)])
+        count = IntegerField("count")
+        colour = SelectField("colour", choices=[("red", "red")])
+
+    with app.test_request_context("/", headers={"Accept-Language": "th"}):
+        form = ModuleForm(formdata=MultiDict({"name": "abcdef", "count": "x", "colour": "blue"}))
+        assert not form.validate()
+        assert form.name.errors == ["ยาวได้ไม่เกิน 3 ตัวอักษร"]
+        assert form.count.errors[0] == "กรุณากรอกเป็นจำนวนเต็ม"
+        assert form.colour.errors == ["ตัวเลือกไม่ถูกต้อง กรุณาเลือกจากรายการ"]
+
+
+def test_every_message_of_the_installed_wtforms_is_listed_for_translation():
+    """An upgrade of WTForms or Flask-WTF that adds a message fails here until it is listed and translated."""
+    import os
+
+    import flask_wtf
+    import wtforms
+    from babel.messages.extract import extract_from_dir
+
+    from core.wtforms_i18n import MESSAGES
+
+    listed = {message._args[0] for message in MESSAGES}
+    found = set()
+    for package in (wtforms, flask_wtf):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            os.path.dirname(package.__file__), [("**.py", "python")],
+            keywords={"gettext": None, "ngettext": (1, 2)},
+        ):
+            found.add(message[0] if isinstance(message, tuple) else message)
+    assert found - listed == set()
+
+
+def _thai_translations():
+    from babel.messages.pofile import read_po
+
+    for component in i18n_tools.components():
+        path = component.catalog_path()
+        if not path.exists():
+            continue
+        with path.open("rb") as fh:
+            for message in read_po(fh):
+                for text in (message.string if isinstance(message.string, (tuple, list)) else [message.string]):
+                    if message.id and text:
+                        yield component.name, message.id, text
+
+
+def test_thai_translations_put_spaces_around_dates_and_double_no_word():
+    """"ส่ง3 ธ.ค. 2569แล้ว" and "เป็นรายชื่อชื่อ" (issue 16): a date placeholder glued to Thai letters, a doubled word."""
+    glued = re.compile(r"[\u0e00-\u0e7f]%\((day|date|when|time|first|last|start|end)\)s"
+                       r"|%\((day|date|when|time|first|last|start|end)\)s[\u0e00-\u0e7f]")
+    found = [f"{name}: {text}" for name, _msgid, text in _thai_translations()
+             if glued.search(text) or "ชื่อชื่อ" in text]
+    assert found == []

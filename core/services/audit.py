@@ -150,3 +150,19 @@ def _escape_like(text: str) -> str:
 
 
 __all__ = ["AuditEntry", "AuditError", "AuditQuery", "OUTCOMES", "history_of", "known_modules", "record", "search"]
+
+
+def action_label(module: str, action: str):
+    """What the audit log shows for an action: its label in the reader's language, else the code itself.
+
+    The module's own labels (its ``audit_actions`` hook) come first; core's fill
+    in the actions core records under a module's id (``approval.approved`` of a
+    room booking, ``download_attachment`` of a letter's file).
+    """
+    from core.db import per_request
+    from core.plugins import registry
+
+    def labels_of(owner: str) -> dict:
+        return per_request(f"core_audit_labels:{owner}", lambda: dict(registry().call_one(owner, "audit_actions") or {}))
+
+    return labels_of(module).get(action) or labels_of("core").get(action) or action

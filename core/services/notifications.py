@@ -222,11 +222,47 @@ def channel_choices() -> list[tuple[str, object]]:
 # --- settings and email ------------------------------------------------------------
 
 
+MAIL_PASSWORD_PURPOSE = "core.mail.password"
+
+
 def mail_settings() -> dict:
+    """The mail settings with the SMTP password opened (it is stored sealed, see core.crypto).
+
+    A password the instance secret can no longer open reads as empty, with
+    ``password_unreadable`` set, so the admin page can ask for it again.
+    """
+    from core import crypto
     from core.settings import get_settings
 
     defaults = dict(MAIL_DEFAULTS, host=current_app.config.get("MAIL_SERVER") or "")
-    return get_settings(MAIL_SETTINGS, defaults=defaults)
+    values = get_settings(MAIL_SETTINGS, defaults=defaults)
+    values["password_unreadable"] = False
+    try:
+        values["password"] = crypto.unseal(values.get("password"), MAIL_PASSWORD_PURPOSE)
+    except crypto.UnreadableSecret:
+        log.error("the saved SMTP password cannot be opened with this instance's secret key; enter it again")
+        values["password"], values["password_unreadable"] = "", True
+    return values
+
+
+def save_mail_password(password: str) -> None:
+    """Store the SMTP password sealed (the caller commits)."""
+    from core import crypto
+    from core.settings import save_settings
+
+    save_settings(MAIL_SETTINGS, {"password": crypto.seal(password, MAIL_PASSWORD_PURPOSE)})
+
+
+def seal_plain_mail_password() -> bool:
+    """Seal a password saved in plain text before sealing existed; True when one was (the caller commits)."""
+    from core import crypto
+    from core.settings import get_settings
+
+    stored = get_settings(MAIL_SETTINGS, defaults={}).get("password")
+    if not stored or crypto.is_sealed(stored):
+        return False
+    save_mail_password(stored)
+    return True
 
 
 def send_email(settings: dict, to: str, subject: str, body: str) -> None:

@@ -140,3 +140,10 @@ def link_targets():
     from plugins.correspondence import integrations
 
     return integrations.link_targets()
+
+
+@hookimpl
+def audit_actions():
+    from plugins.correspondence import integrations
+
+    return integrations.audit_actions()

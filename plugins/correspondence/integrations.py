@@ -130,3 +130,38 @@ def dashboard_cards(user, now: dt.datetime | None = None) -> list[DashboardCard]
 def _context(**values) -> dict:
     """A card renders on the home page, outside the module's pages: it brings what the module's badges read."""
     return {"urgencies": URGENCIES, "secrecies": SECRECIES, **values}
+
+
+def audit_actions() -> dict:
+    """Labels of the actions correspondence records in the audit log (core's fill in "view" and "export").
+
+    A refused hop of a secret letter is recorded under the hop's bare name ("assign"), a done one as "route.assign".
+    """
+    hops = {
+        "forward": _l("Forwarded to a group"),
+        "present": _l("Presented to the director"),
+        "assign": _l("Assigned"),
+        "acknowledge": _l("Acknowledged"),
+        "done": _l("Done"),
+        "return": _l("Returned"),
+    }
+    return {
+        **hops,
+        **{f"route.{hop}": label for hop, label in hops.items()},
+        "register": _l("Letter registered"),
+        "send": _l("Letter sent"),
+        "cancel": _l("Letter cancelled"),
+        "correct": _l("Letter corrected"),
+        "forward": _l("Letter forwarded"),
+        "receive": _l("Letter received"),
+        "print": _l("Register printed"),
+        "create": _l("Recipient list saved"),
+        "delete": _l("Recipient list deleted"),
+        "set_next_number": _l("Next number set"),
+        "set_letter_code": _l("Letter code set"),
+        "retention": _l("Retention changed"),
+        "make": _l("Destruction list made"),
+        "decide": _l("Destruction list decided"),
+        "destroy": _l("Destroyed"),
+        "remind": _l("Schools reminded"),
+    }

@@ -138,3 +138,10 @@ def approval_kinds():
     from plugins.rooms import integrations
 
     return integrations.approval_kinds()
+
+
+@hookimpl
+def audit_actions():
+    from plugins.rooms import integrations
+
+    return integrations.audit_actions()

@@ -104,3 +104,20 @@ def dashboard_cards(user) -> list[DashboardCard]:
             weight=60, permission=BOOK, link_endpoint="rooms.mine",
         )
     ]
+
+
+def audit_actions() -> dict:
+    """Labels of the actions rooms records in the audit log (core's fill in "export" and the approval ones)."""
+    return {
+        "room.create": _l("Room added"),
+        "room.update": _l("Room changed"),
+        "room.block": _l("Room closed"),
+        "room.unblock": _l("Room reopened"),
+        "booking.create": _l("Booking made"),
+        "booking.update": _l("Booking changed"),
+        "booking.cancel": _l("Booking cancelled"),
+        "series.create": _l("Repeating booking made"),
+        "series.cancel": _l("Repeating booking cancelled"),
+        "feed.create": _l("Calendar feed created"),
+        "feed.revoke": _l("Calendar feed revoked"),
+    }

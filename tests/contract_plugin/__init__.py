@@ -224,6 +224,11 @@ def away_entries(start, end, viewer):
             for person in people]
 
 
+@hookimpl
+def audit_actions():
+    return {"note.make": _l("Contract note made")}
+
+
 def note(text: str) -> None:
     """Record that a hook ran, in the caller's transaction (core commits it with its own change)."""
     from core.db import db

@@ -124,3 +124,38 @@ def test_postgresql_refuses_to_change_or_delete_audit_rows(make_person):
             connection.execute(text("TRUNCATE core_audit_log"))
     assert db.session.scalar(select(AuditEntry.summary)) == "ของจริง"
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+
+
+def test_every_action_core_and_the_first_party_modules_record_has_a_label(app):
+    """The audit log shows labels, not codes (issue 16): each literal action in the code, and core's approval ones."""
+    import re
+    from pathlib import Path
+
+    from core.services.approvals import STEP_STATUS_AFTER
+
+    root = Path(__file__).resolve().parents[2]
+    recorded = re.compile(r'audit\.record\(\s*"([a-z_.]+)"')
+    wanted: set[tuple[str, str]] = set()
+    for path in [*root.joinpath("core").rglob("*.py"), *root.joinpath("plugins").rglob("*.py")]:
+        if "tests" in path.parts or path.name == "audit.py":
+            continue
+        owner = path.relative_to(root).parts[1] if path.parts[len(root.parts)] == "plugins" else "core"
+        wanted |= {(owner, action) for action in recorded.findall(path.read_text(encoding="utf-8"))}
+    wanted |= {("rooms", f"approval.{status}") for status in
+               [*STEP_STATUS_AFTER.values(), "submitted", "withdrawn", "resubmitted", "escalated"]}
+    assert ("correspondence", "receive") in wanted and ("rooms", "booking.create") in wanted
+    with app.test_request_context("/"):
+        unlabelled = sorted(f"{owner}: {action}" for owner, action in wanted
+                            if audit.action_label(owner, action) == action)
+        assert unlabelled == []
+        assert audit.action_label("correspondence", "receive") == "ลงรับหนังสือ"
+
+
+def test_the_audit_page_shows_labels_and_module_names(app, client, login_as, grant, make_person):
+    admin = make_person()
+    grant("core.audit.view", to=admin)
+    audit.record("mail.settings_changed", "core", "setting", "core.mail", admin, "")
+    db.session.commit()
+    page = login_as(admin).get("/admin/audit").get_data(as_text=True)
+    assert "แก้ไขการตั้งค่าอีเมล" in page and "data-audit-action>mail.settings_changed<" in page
+    assert "แกนระบบ" in page

@@ -310,3 +310,25 @@ def test_the_import_page_saves_nothing_when_a_row_is_wrong(holiday_admin):
     assert response.status_code == 400
     assert 'data-line="3" data-status="error"' in page and "data-import-result=\"refused\"" in page
     assert count_holidays() == 0
+
+
+def test_the_sample_file_has_the_fixed_government_holidays_and_the_lunar_ones_of_2570(app):
+    report = holidays.read_holiday_csv(SAMPLE_CSV.read_bytes())
+    assert report.ok and not report.problems
+    listed = {row.holiday_date for row in report.rows}
+    fixed = [(1, 1), (4, 6), (4, 13), (4, 14), (4, 15), (5, 4), (6, 3), (7, 28), (8, 12), (10, 13), (10, 23),
+             (12, 5), (12, 10), (12, 31)]
+    assert {dt.date(2027, month, day) for month, day in fixed} <= listed
+    assert dt.date(2027, 5, 1) not in listed  # Labour Day closes banks and firms, not government offices
+    by_name = {row.name: row.holiday_date for row in report.rows}
+    # Thai lunar calendar, counted on from BE 2569 (Asalha Bucha 29 Jul 2569, a year with two 8th months).
+    assert by_name["วันมาฆบูชา"] == dt.date(2027, 2, 21)
+    assert by_name["วันวิสาขบูชา"] == dt.date(2027, 5, 20)
+    assert (by_name["วันอาสาฬหบูชา"], by_name["วันเข้าพรรษา"]) == (dt.date(2027, 7, 18), dt.date(2027, 7, 19))
+    # A holiday on a weekend is made up on the next working day.
+    for row in report.rows:
+        if row.name.startswith("วันหยุดชดเชย"):
+            assert row.holiday_date.weekday() < 5
+    weekend_holidays = [row for row in report.rows if row.holiday_date.weekday() >= 5]
+    substitutes = [row for row in report.rows if row.name.startswith("วันหยุดชดเชย")]
+    assert len(weekend_holidays) == len(substitutes) == 4

@@ -3,6 +3,7 @@ delivery after the request, a module's own channel through the notification_chan
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import socket
 import threading
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import db, utcnow
+from core.models import Setting
 from core.hookspecs import hookimpl
 from core.plugin_api import NotificationEvent, PluginInfo
 from core.services import notifications
@@ -30,9 +32,10 @@ EVENT = "fakechat.something_happened"  # declared by the fakechat module's notif
 class FakeSMTPServer:
     """Speaks just enough SMTP on 127.0.0.1 to receive messages; ``failing`` answers 451 to every sender."""
 
-    def __init__(self, failing: bool = False, delay: float = 0.0):
-        self.failing, self.delay = failing, delay
+    def __init__(self, failing: bool = False, delay: float = 0.0, auth: bool = False):
+        self.failing, self.delay, self.auth = failing, delay, auth
         self.messages: list[dict] = []
+        self.logins: list[tuple[str, str]] = []  # (username, password) of each AUTH PLAIN
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.thread = threading.Thread(target=self._accept, daemon=True)
@@ -57,7 +60,15 @@ class FakeSMTPServer:
                 command = line.decode().strip()
                 verb = command.split(" ", 1)[0].upper()
                 if verb in ("EHLO", "HELO"):
-                    reply("250 fake.example")
+                    if self.auth:
+                        reply("250-fake.example")
+                        reply("250 AUTH PLAIN")
+                    else:
+                        reply("250 fake.example")
+                elif verb == "AUTH":
+                    _zid, username, password = base64.b64decode(command.split()[2]).decode().split("\0")
+                    self.logins.append((username, password))
+                    reply("235 2.7.0 accepted")
                 elif verb == "MAIL":
                     if self.failing:
                         reply("451 4.3.0 try again later")
@@ -463,3 +474,54 @@ def test_test_button_shows_the_servers_refusal(client, login_as, grant, make_per
     assert response.status_code == 400
     assert "could not be sent" in response.get_data(as_text=True) and "451" in response.get_data(as_text=True)
     server.close()
+
+
+def test_the_smtp_password_is_stored_sealed_and_still_logs_in(client, login_as, grant, make_person):
+    server = FakeSMTPServer(auth=True)
+    admin = make_person()
+    grant("core.mail.manage", to=admin)
+    login_as(admin)
+    form = {"host": "127.0.0.1", "port": server.port, "security": "none", "username": "khet",
+            "password": "s3cret-0ffice!", "sender": "khet@example.go.th", "timeout": 5}
+    assert client.post("/admin/mail", data=form).status_code == 302
+    stored = db.session.get(Setting, notifications.MAIL_SETTINGS).values["password"]
+    assert "s3cret" not in stored and stored.startswith("fernet:")
+    page = client.get("/admin/mail").get_data(as_text=True)
+    assert "s3cret" not in page and stored not in page
+    response = client.post("/admin/mail/test", data={"test-address": "me@example.go.th"})
+    assert response.status_code == 302
+    assert server.logins == [("khet", "s3cret-0ffice!")]
+    assert [m["to"] for m in server.messages] == [["me@example.go.th"]]
+    server.close()
+
+
+def test_a_plain_password_saved_before_sealing_is_sealed_when_the_page_is_read(client, login_as, grant, make_person):
+    save_settings(notifications.MAIL_SETTINGS, {"host": "smtp.example.go.th", "username": "khet", "password": "old-plain"})
+    db.session.commit()
+    assert notifications.mail_settings()["password"] == "old-plain"  # still usable before it is sealed
+    admin = make_person()
+    grant("core.mail.manage", to=admin)
+    assert login_as(admin).get("/admin/mail").status_code == 200
+    db.session.expire_all()
+    stored = db.session.get(Setting, notifications.MAIL_SETTINGS).values["password"]
+    assert stored.startswith("fernet:") and "old-plain" not in stored
+    assert notifications.mail_settings()["password"] == "old-plain"
+
+
+def test_a_password_sealed_under_another_secret_reads_as_unreadable(app, client, login_as, grant, make_person):
+    notifications.save_mail_password("s3cret")
+    db.session.commit()
+    app.config["SECRET_KEY"] = "a-replaced-secret-key"
+    settings = notifications.mail_settings()
+    assert settings["password"] == "" and settings["password_unreadable"]
+    admin = make_person()
+    grant("core.mail.manage", to=admin)
+    assert "data-password-unreadable" in login_as(admin).get("/admin/mail").get_data(as_text=True)
+
+
+def test_the_inbox_names_the_module_not_its_id(client, login_as, make_person):
+    person = make_person()
+    db.session.add(Notification(person_id=person.id, event="core.test", module="core", title="มีเรื่องใหม่"))
+    db.session.commit()
+    page = login_as(person).get("/notifications/").get_data(as_text=True)
+    assert "· แกนระบบ" in page and "· core<" not in page

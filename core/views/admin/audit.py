@@ -13,7 +13,7 @@ from core import calendar
 from core.permissions import require
 from core.services import audit
 from core.views.admin import bp
-from core.web import paginate
+from core.web import module_name, paginate
 
 
 def _be_date(form, field):
@@ -43,12 +43,12 @@ class AuditSearchForm(FlaskForm):
 @require("core.audit.view")
 def audit_log():
     form = AuditSearchForm(request.args)
-    form.module.choices = [("", _("Any"))] + [(m, m) for m in audit.known_modules()]
+    form.module.choices = [("", _("Any"))] + [(m, module_name(m)) for m in audit.known_modules()]
     if request.args and not form.validate():
-        return render_template("admin/audit.html", form=form, page=None), 400
+        return render_template("admin/audit.html", form=form, page=None, action_label=audit.action_label), 400
     query = audit.AuditQuery(
         person=form.person.data or "", module=form.module.data or "", record_type=form.record_type.data or "",
         record_id=form.record_id.data or "", action=form.action.data or "", outcome=form.outcome.data or "",
         date_from=getattr(form.date_from, "parsed", None), date_to=getattr(form.date_to, "parsed", None),
     )
-    return render_template("admin/audit.html", form=form, page=paginate(audit.search(query)))
+    return render_template("admin/audit.html", form=form, page=paginate(audit.search(query)), action_label=audit.action_label)

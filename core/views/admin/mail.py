@@ -43,15 +43,19 @@ FIELDS = ("host", "port", "security", "username", "sender", "sender_name", "site
 
 
 def _render(form, test_form, status=200):
+    saved = notifications.mail_settings()
     return render_template(
         "admin/mail.html", form=form, test_form=test_form, summary=notifications.outbox_summary(),
-        problems=notifications.outbox_problems(), password_saved=bool(notifications.mail_settings()["password"]),
+        problems=notifications.outbox_problems(), password_saved=bool(saved["password"]),
+        password_unreadable=saved["password_unreadable"],
     ), status
 
 
 @bp.route("/mail", methods=["GET", "POST"])
 @require("core.mail.manage")
 def mail():
+    if request.method == "GET" and notifications.seal_plain_mail_password():
+        db.session.commit()  # a password saved in plain text before sealing existed: seal it now
     saved = notifications.mail_settings()
     form = MailForm(data={k: saved[k] for k in FIELDS} if request.method == "GET" else None)
     test_form = TestMailForm(data={"address": current_user.email} if request.method == "GET" else None, prefix="test")
@@ -59,9 +63,11 @@ def mail():
         values = {name: getattr(form, name).data for name in FIELDS}
         for name in ("host", "username", "sender", "sender_name", "site_url"):
             values[name] = (values[name] or "").strip()
-        if form.password.data:
-            values["password"] = form.password.data
         save_settings(notifications.MAIL_SETTINGS, values)
+        if form.password.data:
+            notifications.save_mail_password(form.password.data)
+        else:
+            notifications.seal_plain_mail_password()
         audit.record("mail.settings_changed", "core", "setting", notifications.MAIL_SETTINGS, current_user,
                      _("Mail settings changed"), details={k: values[k] for k in FIELDS}, remote_addr=request.remote_addr)
         db.session.commit()

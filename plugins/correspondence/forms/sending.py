@@ -63,6 +63,6 @@ class ComposeForm(RecipientsForm):
     group_id = SelectField(_l("Responsible group"), coerce=int, validators=[Optional()])
     officer_id = PersonField(_l("Responsible officer"), validators=[Optional()])
     # The summary is the register's หมายเหตุ (remarks) column: what the recipients read before opening the files.
-    remarks = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    remarks = TextAreaField(_l("Summary of the letter"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
     retention = retention_field()
     attachments = FieldList(FormField(AttachmentRow))

@@ -384,5 +384,6 @@ def readers_of(letter: Letter) -> list[SecretReader]:
 # functions are part of this package's surface (views and the other service modules import them from here).
 from plugins.correspondence.services.access import (  # noqa: E402, F401
     _delivered_to, _may, _named_reader, _routed_to, _school_ids_of, is_on_route, is_recipient, may_list, may_read,
-    may_receive, may_register, may_register_in, school_ids_clerked_by, secret_filter, visible_letters,
+    may_read_files, may_receive, may_register, may_register_in, school_ids_clerked_by, secret_filter,
+    visible_letters,
 )

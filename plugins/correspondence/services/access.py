@@ -81,6 +81,22 @@ def may_read(person, letter: Letter) -> bool:
     return may_list(person, letter.register) or is_recipient(person, letter) or is_on_route(person, letter)
 
 
+def may_read_files(person, letter: Letter) -> bool:
+    """A letter's files: whoever may open it, and whoever may open a line a recipient's register made of it when
+    it was received. The files travel with the letter: the school's own register line shows the files the office
+    sent, and a teacher the school assigned opens them (issue 16: the school's line said "no files")."""
+    if may_read(person, letter):
+        return True
+    if letter.is_secret or not person.is_authenticated:
+        return False
+    places = [Register.school_id.in_(_school_ids_of(person)),
+              Register.group_id.in_([m.group_id for m in person.group_memberships]),
+              exists().where(Route.letter_id == Letter.id, _routed_to(person))]
+    copies = db.session.scalars(select(Letter).join(Register, Register.id == Letter.register_id)
+                                .where(Letter.source_letter_id == letter.id, or_(*places)).limit(20))
+    return any(may_read(person, copy) for copy in copies)
+
+
 def visible_letters(person, register: Register, year: int):
     """The register's lines of a year, newest first; secret lines only for the people named on them.
 

@@ -149,6 +149,9 @@ def show(letter_id):
     letter = _readable_letter(letter_id)
     return render_template("correspondence/letter.html", letter=letter,
                            files=attachments.attachments_of((PLUGIN_ID, "letter", letter.id)),
+                           # A received letter's line shows the files the sender attached (they travel with it).
+                           sent_files=attachments.attachments_of((PLUGIN_ID, "letter", letter.source_letter_id))
+                           if letter.source_letter_id else [],
                            corrections=services.corrections_of(letter),
                            may_register=services.may_register(current_user, letter.register),
                            may_send=sending_rules.may_send(current_user, letter),

@@ -76,8 +76,8 @@ def test_the_registry_sends_to_two_schools_one_receives_and_the_sender_sees_who(
         school.shot("waiting")
         with inbox.expect_navigation():
             inbox.get_by_role("button", name="Receive").click()
-        assert "Received." in inbox.get_by_role("alert").first.inner_text()
-        assert re.search(rf"/letters/{letter_id}\b", inbox.url)
+        assert "Received as number 1 in your register." in inbox.get_by_role("alert").first.inner_text()
+        assert not re.search(rf"/letters/{letter_id}\b", inbox.url)  # the school's own line, not the office's page
 
         # The sender sees ✓ with the time for school 1, ✗ for school 2.
         page.goto(f"/correspondence/letters/{letter_id}/receipts")
@@ -126,6 +126,50 @@ def test_on_a_phone_the_register_is_a_list_of_cards_subject_first(chromium, offi
         label = card.evaluate("row => getComputedStyle(row.cells[0], '::before').content")
         assert label == '"Number: "'  # the other cells keep their column's name
         phone.shot("register")
+        assert not phone.problems
+    finally:
+        phone.close()
+
+
+def test_on_a_phone_a_school_clerk_receives_and_sees_the_receipt_number_the_files_and_the_next_step(
+        chromium, offices, letter_fields, live_server, screenshots):
+    """Issue 16: after ลงรับ the school clerk saw the office's page; now the school's line, its receipt number to
+    write on the paper stamp, the files the office attached, and the form to assign a teacher, on a phone."""
+    import io
+
+    from core.services import attachments
+    from plugins.correspondence import services
+    from plugins.correspondence.services import sending
+    from plugins.correspondence.services.sending import Recipients
+
+    PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    # The school has received two letters before: this one is its third.
+    school_register = services.register_for("incoming", school=offices.first)
+    for n in range(2):
+        services.register_letter(school_register, letter_fields(f"หนังสือก่อนหน้า {n + 1}"), offices.first_clerk)
+    letter = services.register_letter(services.register_for("outgoing"), letter_fields(SUBJECT),
+                                      offices.registry_clerk)
+    attachments.save_uploads([("กำหนดการประชุม.pdf", io.BytesIO(PDF))], ("correspondence", "letter", letter.id),
+                             offices.registry_clerk)
+    sending.send_letter(letter, Recipients(school_ids=[offices.first.id]), offices.registry_clerk)
+    db.session.commit()
+
+    phone = BrowserSession(chromium, live_server, screenshots, "correspondence-receive-phone", phone=True)
+    try:
+        phone.sign_in("clerk1", PASSWORD)
+        page = phone.page
+        page.goto("/correspondence/inbox")
+        page.get_by_role("link", name=re.compile(re.escape(SUBJECT))).first.click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Receive").click()
+        assert "Received as number 3 in your register." in page.get_by_role("alert").first.inner_text()
+        receipt = page.locator("[data-receipt-number]")
+        assert receipt.inner_text().strip() == "3" and receipt.is_visible()
+        assert page.locator("[data-receipt-number]").bounding_box()["y"] < page.viewport_size["height"]  # no scrolling
+        assert page.get_by_role("link", name="กำหนดการประชุม.pdf").is_visible()
+        assert page.locator('[data-routing-form="assign"]').is_visible()
+        phone.fits_the_screen()
+        phone.shot("received")
         assert not phone.problems
     finally:
         phone.close()

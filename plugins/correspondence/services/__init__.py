@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from core.calendar import local_today
+from core.calendar import local_today, to_local
 from core.db import db, per_request, utcnow
 from core.errors import Refused
 from core.models import Group, Office, Person, School
@@ -260,6 +260,27 @@ def _check_fields(register: Register, values: LetterFields) -> None:
             raise CorrespondenceError(_l("Choose the officer from the office staff."))
 
 
+# Registers of the letters a place writes itself (its own outgoing letters): a blank จาก is the place, a blank
+# date the day it was numbered. A secret register holds letters received too, so it is not one of them.
+OWN_LETTER_KINDS = ("outgoing", "circular", "order")
+
+
+def sender_name(school: School | None, group: Group | None) -> str:
+    """What a letter from this place says it is from: the school, or the office (and the group)."""
+    if school is not None:
+        return school.name
+    office = Office.current()
+    office_name = (office.short_name or office.name) if office else ""
+    return f"{office_name} {group.name}".strip() if group is not None else office_name
+
+
+def _with_sender_defaults(register: Register, values: LetterFields, now: dt.datetime) -> LetterFields:
+    """The place's own letter with จาก and ลงวันที่ filled when left blank: taking a number first left them empty,
+    so schools read "จาก —" and the print had blanks (issue 16)."""
+    return replace(values, from_text=values.from_text.strip() or sender_name(register.school, register.group),
+                   letter_date=values.letter_date or to_local(now).date())
+
+
 def register_letter(register: Register, values: LetterFields, by, *, now: dt.datetime | None = None,
                     readers=(), source_letter: Letter | None = None, commit: bool = True,
                     remote_addr: str | None = None) -> Letter:
@@ -269,6 +290,8 @@ def register_letter(register: Register, values: LetterFields, by, *, now: dt.dat
     """
     _check_fields(register, values)
     now = now or utcnow()
+    if register.kind in OWN_LETTER_KINDS and source_letter is None:
+        values = _with_sender_defaults(register, values, now)
     secret = register.kind == "secret"
     # The number's note is kept (and backed up) apart from the letter's readers: a secret subject stays out of it.
     issued = numbers.take_number(series_key(register), register.scope, now, taken_by=by,

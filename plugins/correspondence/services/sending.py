@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from core.db import db, utcnow
-from core.models import Group, Office, Person, School, SchoolList, SchoolMembership
+from core.models import Group, Person, School, SchoolList, SchoolMembership
 from core.models.org import school_list_members
 from core.org_services import visible_school_lists
 from core.permissions import has_permission, permission_scope
@@ -26,7 +26,7 @@ from core.services import attachments, audit, notifications
 from core.services.attachments import UploadPolicy
 from plugins.correspondence.models import Delivery, Letter, RecipientList, SecretReader
 from plugins.correspondence.permissions import REGISTER, SEND
-from plugins.correspondence.services import (MODULE, SENDABLE_KINDS, URGENCIES, CorrespondenceError, LetterFields,
+from plugins.correspondence.services import (MODULE, SENDABLE_KINDS, sender_name, URGENCIES, CorrespondenceError, LetterFields,
                                              number_on_letter, may_register,
                                              may_register_in, people_by_ids, register_for,
                                              register_letter, school_ids_clerked_by)
@@ -341,11 +341,7 @@ def deliveries_of(letter: Letter) -> list[Delivery]:
 
 def sender_name_of(place: dict) -> str:
     """What the จาก of a letter from this place says by default: the school, or the office and the group."""
-    if place.get("school") is not None:
-        return place["school"].name
-    office = Office.current()
-    office_name = (office.short_name or office.name) if office else ""
-    return f"{office_name} {place['group'].name}".strip() if place.get("group") is not None else office_name
+    return sender_name(place.get("school"), place.get("group"))
 
 
 # --- saved recipient lists ------------------------------------------------------------------------------------

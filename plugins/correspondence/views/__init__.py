@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from core.calendar import local_today
 from core.db import db
 from core.errors import saving
 from core.models import Group, Person
@@ -124,10 +125,17 @@ def new_letter(kind, scope):
         abort(404)
     if not services.may_register_in(current_user, kind, place):
         abort(403)
+    if kind in services.OWN_LETTER_KINDS and request.method == "GET":
+        if sending_rules.may_compose(current_user, kind, place):
+            # One way to write the place's own letter: the compose page numbers it, files and sends it.
+            return redirect(url_for("correspondence.compose", kind=kind, scope=scope))
     form = LetterForm()
     _fill_choices(form)
     if kind == "secret" and request.method == "GET":
         form.secrecy.data = "secret"
+    if kind in services.OWN_LETTER_KINDS and request.method == "GET":  # the same defaults as the compose page
+        form.letter_date.data = local_today()
+        form.from_text.data = services.sender_name(place.get("school"), place.get("group"))
     if form.validate_on_submit():
         with saving(form=form) as saved:  # the letter and its files, or neither
             target = services.register_for(kind, **place)

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from core.fields import PeopleField, PersonField, ThaiDateField
 from core.forms import WithinKhetYears
-from plugins.correspondence.forms import _choices, retention_field
+from plugins.correspondence.forms import _choices, retention_field, subject_field
 from plugins.correspondence.services import DOC_TYPES, SECRECIES, URGENCIES
 
 
@@ -54,7 +54,7 @@ class ComposeForm(RecipientsForm):
     letter_date = ThaiDateField(_l("Dated"), validators=[InputRequired(message=_l("Give the date of the letter.")), WithinKhetYears()])
     from_text = StringField(_l("From"), validators=[Optional(), Length(max=255)])
     to_text = StringField(_l("To"), validators=[Optional(), Length(max=255)])
-    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
+    subject = subject_field()
     urgency = SelectField(_l("Urgency"), choices=_choices(URGENCIES), default="normal")
     secrecy = SelectField(_l("Secrecy"), choices=_choices(SECRECIES), default="none",
                           description=_l("A secret letter is written in the secret register and sent only to "

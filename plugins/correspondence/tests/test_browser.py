@@ -173,3 +173,19 @@ def test_on_a_phone_a_school_clerk_receives_and_sees_the_receipt_number_the_file
         assert not phone.problems
     finally:
         phone.close()
+
+
+def test_the_subject_counts_its_characters_and_turns_red_past_the_limit(chromium, offices, live_server, screenshots):
+    phone = BrowserSession(chromium, live_server, screenshots, "correspondence-subject-counter", phone=True)
+    try:
+        phone.sign_in("registry", PASSWORD)
+        page = phone.page
+        page.goto("/correspondence/new/incoming/office")
+        counter = page.locator("#subject + [data-counter]")
+        assert counter.inner_text() == "0 / 500"
+        page.locator("#subject").fill("ก" * 501)  # not cut: the whole text stays to be shortened
+        assert counter.inner_text() == "501 / 500" and "text-danger" in counter.get_attribute("class")
+        assert len(page.locator("#subject").input_value()) == 501
+        assert not phone.problems
+    finally:
+        phone.close()

@@ -25,7 +25,8 @@ from plugins.correspondence.models import Letter, Register
 from plugins.correspondence.services import DOC_TYPES, KINDS, SECRECIES, URGENCIES, CorrespondenceError
 from plugins.correspondence.services import sending as sending_rules
 
-bp = Blueprint(PLUGIN_ID, __name__, template_folder=Path(__file__).parent.parent / "templates")
+bp = Blueprint(PLUGIN_ID, __name__, template_folder=Path(__file__).parent.parent / "templates",
+               static_folder=Path(__file__).parent.parent / "static", static_url_path="/static")
 
 
 @bp.context_processor

@@ -352,3 +352,24 @@ def test_a_letter_of_the_group_own_register_starts_with_its_clerk(office, staff,
     assert "nothing for you to return" in _post(clerk, letter, "return", reason="ผิดกลุ่ม").get_data(as_text=True)
     _post(clerk, letter, "present")
     assert _hops(letter) == [("present", office.group_clerk.id, staff.director.id, office.planning.id)]
+
+
+def test_on_the_directors_page_return_looks_unlike_assign_and_asks_for_the_reason_in_place(
+        office, staff, incoming, login_as):
+    """Issue 16: "มอบหมาย" and "ส่งคืน" were identical buttons side by side; returning is now a red, separate
+    control that opens its reason field in place, and the assign button stays the page's primary one."""
+    import re
+
+    _walk_to_director(office, staff, incoming, login_as)
+    director = login_as(staff.director)
+    page = director.get(f"/correspondence/letters/{incoming.id}").get_data(as_text=True)
+    assign = re.search(r'data-routing-form="assign".*?</form>', page, re.S).group(0)
+    assert re.search(r'<button type="submit" class="btn btn-primary">Assign</button>', assign)
+    back = re.search(r'data-routing-form="return".*?</form>', page, re.S).group(0)
+    assert "<details" in back and 'class="btn btn-sm btn-outline-danger" data-return-open' in back
+    assert 'name="reason"' in back and "btn-danger" in back and "btn-primary" not in back
+    assert "Return the letter" in back
+
+    page = _post(director, incoming, "return", reason="").get_data(as_text=True)
+    assert "Returned." not in page
+    assert routing.position_of(incoming).stage == "director"

@@ -159,3 +159,29 @@ def test_one_way_to_write_our_own_letter_with_the_sender_and_the_date_filled(off
     delivery = db.session.scalar(select(Delivery).where(Delivery.letter_id == ours.id))
     assert "สพป.ทดสอบ เขต 1" in login_as(clerk).get(f"/correspondence/deliveries/{delivery.id}").get_data(as_text=True)
     assert inbox.receive(delivery, clerk).received_at is not None
+
+
+def test_the_registry_clerks_register_page_puts_their_own_places_first_and_finds_the_others(
+        office, login_as, make_group, make_school, make_person, grant):
+    """Issue 16: the registry clerk saw ~130 look-alike buttons (11 places × up to 6 registers). Their own places
+    come first, each register has one button, and the other places are folded and found by name."""
+    groups = [make_group(name=f"กลุ่มงานที่ {n}") for n in range(6)]
+    school_clerk = make_person(first_name="ธุรการโรงเรียน")
+    school = make_school(name="โรงเรียนบ้านค้นหา", clerks=[school_clerk, office.registry_clerk])
+    grant("correspondence.send", to=office.registry_clerk)
+    client = login_as(office.registry_clerk)
+    page = client.get("/correspondence/").get_data(as_text=True)
+
+    own = re.findall(r'data-own-place="([^"]+)"', page)
+    others = re.findall(r'data-other-place="([^"]+)"', page)
+    assert own == ["office", f"school:{school.id}"]  # the central registry and the school they clerk for
+    assert set(others) >= {f"group:{g.id}" for g in [office.planning, *groups]} and all(o.startswith("group:") for o in others)
+    assert page.index("data-own-place") < page.index("data-other-places")
+    office_card = re.search(r'data-own-place="office".*?</ul>', page, re.S).group(0)
+    assert office_card.count("/correspondence/compose/outgoing/office") == 1
+    assert "/correspondence/new/outgoing/office" not in office_card  # one button per register, not two
+
+    found = client.get("/correspondence/?q=งานที่ 3").get_data(as_text=True)
+    assert re.findall(r'data-other-place="([^"]+)"', found) == [f"group:{groups[3].id}"]
+    nothing = client.get("/correspondence/?q=ไม่มีชื่อนี้").get_data(as_text=True)
+    assert "data-no-place" in nothing

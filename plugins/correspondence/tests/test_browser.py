@@ -189,3 +189,36 @@ def test_the_subject_counts_its_characters_and_turns_red_past_the_limit(chromium
         assert not phone.problems
     finally:
         phone.close()
+
+
+def test_on_a_phone_the_follow_up_and_receipts_lists_are_cards_subject_first(chromium, offices, letter_fields,
+                                                                             live_server, screenshots):
+    """Issue 16: every list of letters (not only the register) is a card per line on a phone, its subject first."""
+    from plugins.correspondence import services
+    from plugins.correspondence.services import sending
+    from plugins.correspondence.services.sending import Recipients
+
+    import datetime as dt
+
+    from core.db import utcnow
+
+    sent = utcnow() - dt.timedelta(days=5)  # overdue for the follow-up list
+    letter = services.register_letter(services.register_for("outgoing"), letter_fields(SUBJECT), offices.registry_clerk,
+                                      now=sent)
+    sending.send_letter(letter, Recipients(school_ids=[offices.first.id, offices.second.id]), offices.registry_clerk,
+                        now=sent)
+    db.session.commit()
+    phone = BrowserSession(chromium, live_server, screenshots, "correspondence-follow-up-phone", phone=True)
+    try:
+        phone.sign_in("registry", PASSWORD)
+        for path, title in (("/correspondence/follow-up", SUBJECT),
+                            (f"/correspondence/letters/{letter.id}/receipts", offices.first.name)):
+            phone.page.goto(path)
+            phone.fits_the_screen()
+            card = phone.page.locator(".khet-cards tbody tr").first
+            assert phone.page.locator(".khet-cards thead").is_hidden()
+            assert title in card.locator(".khet-card-title").inner_text()
+            assert card.locator(".khet-card-title").bounding_box()["y"] <= card.locator("td").first.bounding_box()["y"]
+        assert not phone.problems
+    finally:
+        phone.close()

@@ -7,6 +7,7 @@ from sqlalchemy import exists, or_, select
 
 from core.db import db
 from core.permissions import permission_scope
+from core.services import approvals
 from plugins.correspondence.models import Delivery, Letter, Register, Route, SecretReader
 from plugins.correspondence.permissions import READ, REGISTER, SECRET
 from plugins.correspondence.services import _unsaved_register
@@ -52,7 +53,8 @@ def secret_filter(person):
 
 
 def _routed_to(person):
-    """SQL condition on Route: a hop this person made, one addressed to them, or one to a group whose letters they keep.
+    """SQL condition on Route: a hop this person made, one addressed to them (or to someone they act for today under
+    a delegation), or one to a group whose letters they keep.
 
     A group's letters are kept by its members who hold the register permission for it (as for deliveries).
     """
@@ -60,7 +62,8 @@ def _routed_to(person):
     register_scope = permission_scope(person, REGISTER)
     if not register_scope.everywhere:
         group_ids = [g for g in group_ids if g in register_scope.group_ids]
-    conditions = [Route.by_id == person.id, Route.to_person_id == person.id]
+    # A director's stand-in (a delegation covering today) reads what was routed to the director.
+    conditions = [Route.by_id == person.id, Route.to_person_id.in_([person.id, *approvals.principals_of(person)])]
     if group_ids:
         conditions.append(Route.to_group_id.in_(group_ids))
     return or_(*conditions)

@@ -17,6 +17,7 @@ from core import cache
 from core.calendar import stored_day_range, to_local
 from core.db import db, utcnow
 from core.models import School
+from core.services import approvals
 from plugins.correspondence.models import Assignment, Delivery, Letter
 from plugins.correspondence.services import secret_filter
 from plugins.correspondence.services.inbox import InboxFilter, inbox_of
@@ -67,8 +68,9 @@ def waiting_for(person) -> Waiting:
     if any(is_group_clerk(person, membership.group) for membership in person.group_memberships):
         found.first_to_present, found.to_present = _first_and_total(
             "to_present", person, lambda: waiting_to_be_presented(person))
+    # The statement names the directors this person stands in for today: they are part of the kept statement's key.
     found.first_to_instruct, found.to_instruct = _first_and_total(
-        "to_instruct", person, lambda: waiting_for_my_instruction(person))
+        f"to_instruct:{approvals.principals_of(person)}", person, lambda: waiting_for_my_instruction(person))
     found.first_returned, found.returned = _first_and_total("returned", person, lambda: returned_to(person))
     return found
 

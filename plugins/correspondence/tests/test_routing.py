@@ -373,3 +373,36 @@ def test_on_the_directors_page_return_looks_unlike_assign_and_asks_for_the_reaso
     page = _post(director, incoming, "return", reason="").get_data(as_text=True)
     assert "Returned." not in page
     assert routing.position_of(incoming).stage == "director"
+
+
+def test_someone_acting_for_the_absent_director_under_a_delegation_opens_assigns_and_returns(
+        office, staff, incoming, login_as, make_person):
+    """Issue 16: the stand-in for an absent group director (core Delegation) could neither open the letter presented
+    to the director nor assign it. Under a delegation covering today they do both, and it waits for them on
+    "My letters"; once the delegation has ended they are refused again."""
+    from core.models import Delegation
+
+    deputy = make_person(first_name="รักษาการ", group=office.planning)
+    today = local_today()
+    delegation = Delegation(principal_id=staff.director.id, delegate_id=deputy.id, rank=1, starts_on=today,
+                            ends_on=today + dt.timedelta(days=3))
+    db.session.add(delegation)
+    db.session.commit()
+    _walk_to_director(office, staff, incoming, login_as)
+
+    stand_in = login_as(deputy)
+    assert stand_in.get(f"/correspondence/letters/{incoming.id}").status_code == 200
+    assert f'data-letter="{incoming.id}"' in stand_in.get("/correspondence/mine").get_data(as_text=True)
+    assert routing.choices_for(deputy, incoming).assignable
+    page = _post(stand_in, incoming, "assign", officer_ids=[staff.officer_a.id], instruction="ดำเนินการแทน ผอ.กลุ่ม")
+    assert "Assigned." in page.get_data(as_text=True)
+    assert _hops(incoming)[-1] == ("assign", deputy.id, staff.officer_a.id, None)
+
+    delegation.starts_on = delegation.ends_on = today - dt.timedelta(days=1)  # over: the deputy is no one's stand-in
+    db.session.commit()
+    other = services.register_letter(services.register_for("incoming"), services.LetterFields(subject="อีกเรื่อง"),
+                                     office.registry_clerk)
+    _walk_to_director(office, staff, other, login_as)
+    assert login_as(deputy).get(f"/correspondence/letters/{other.id}").status_code == 403
+    with pytest.raises(CorrespondenceError):
+        routing.assign(other, [staff.officer_a], deputy, instruction="ไม่ได้รับมอบ")

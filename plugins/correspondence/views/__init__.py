@@ -99,12 +99,12 @@ def _fields_from(form) -> services.LetterFields:
 @require(SIGNED_IN)
 def index():
     """The registers this person keeps or reads, by place: their own places first, the others found by name."""
-    search = request.args.get("q", "")[:100]
+    wanted = request.args.get("q", "")[:100]
     places = services.places_of(current_user)
-    own, others = services.arrange_places(current_user, places, search)
+    own, others = services.arrange_places(current_user, places, wanted)
     composable = {(place.scope, kind) for place in places for kind in services.SENDABLE_KINDS
                   if place.may_register.get(kind) and sending_rules.may_compose(current_user, kind, place.owner)}
-    return render_template("correspondence/index.html", own=own, others=others, search=search,
+    return render_template("correspondence/index.html", own=own, others=others, search=wanted,
                            any_place=bool(places), composable=composable, year=services.current_year())
 
 

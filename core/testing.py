@@ -914,6 +914,18 @@ def grants_of(person) -> list:
     return list(listed(person=person))
 
 
+def make_delegation(principal, delegate, starts_on, ends_on, rank: int = 1):
+    """``delegate`` acts for ``principal`` from ``starts_on`` to ``ends_on`` (core's acting-for), through the service
+    the admin's delegations page uses; committed."""
+    from core.db import db
+    from core.org_services import create_delegation
+
+    delegation = create_delegation(principal=principal, delegate=delegate, rank=rank, starts_on=starts_on,
+                                   ends_on=ends_on)
+    db.session.commit()
+    return delegation
+
+
 def revoke_grants(code: str, person) -> None:
     """Take ``code`` away from ``person``'s own grants, through the service the admin's permissions page uses."""
     from core.db import db

@@ -273,3 +273,38 @@ def test_thai_translations_put_spaces_around_dates_and_double_no_word():
     found = [f"{name}: {text}" for name, _msgid, text in _thai_translations()
              if glued.search(text) or "ชื่อชื่อ" in text]
     assert found == []
+
+def _thai_catalogs() -> dict[str, object]:
+    """Every Thai catalog the app merges: core's, each first-party module's, and the example third-party module's."""
+    paths = {component.name: component.catalog_path() for component in i18n_tools.components()}
+    paths["khet-visitors"] = (i18n_tools.SOURCE_ROOT / "examples" / "khet-visitors" / "khet_visitors" / "translations"
+                              / "th" / "LC_MESSAGES" / "messages.po")
+    catalogs = {}
+    for name, path in paths.items():
+        if path.is_file():
+            with path.open("rb") as po:
+                catalogs[name] = read_po(po, locale="th")
+    return catalogs
+
+
+def test_one_wording_per_message_id_across_the_catalogs():
+    """The app merges every catalog into one, so a message id one catalog translates differently from another
+    changes the other's pages too (correspondence's "Open" turned every home card's link into "ค้างดำเนินการ").
+    A module that means something else gives its own message id."""
+    assert {"core", "correspondence", "khet-visitors"} <= set(_thai_catalogs())
+    wordings: dict[tuple, dict] = {}
+    for name, catalog in _thai_catalogs().items():
+        for message in catalog:
+            if not message.id or message.fuzzy or not _translated(message.string):
+                continue
+            key = (message.context, message.id if isinstance(message.id, str) else tuple(message.id))
+            wording = message.string if isinstance(message.string, str) else tuple(message.string)
+            wordings.setdefault(key, {}).setdefault(wording, []).append(name)
+    clashes = {key: found for key, found in wordings.items() if len(found) > 1}
+    report = "\n".join(f"{key[1]!r}: " + "; ".join(f"{wording!r} in {', '.join(names)}" for wording, names in found.items())
+                       for key, found in clashes.items())
+    assert not clashes, f"the same message id translated differently:\n{report}"
+
+
+def _translated(string) -> bool:
+    return any(string) if isinstance(string, (tuple, list)) else bool(string)

@@ -97,7 +97,7 @@ def attachment_access(user, attachment):
     if attachment.record_type != "letter":
         return None
     letter = db.session.get(Letter, attachment.record_id)
-    return letter is not None and services.may_read(user, letter)
+    return letter is not None and services.may_read_files(user, letter)
 
 
 @hookimpl

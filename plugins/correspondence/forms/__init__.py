@@ -32,10 +32,24 @@ def retention_years_of(field) -> int | None:
     return None if field.data == PERMANENT else int(field.data)
 
 
+SUBJECT_MAX = 500  # the register's subject column
+
+
+def subject_field() -> StringField:
+    """The subject, with its limit shown and counted while typing (static/count.js) and a too-long one refused.
+
+    No ``maxlength``: a browser cuts a pasted 5,000-character subject to 500 without a word and the shortened one
+    was saved (issue 16); the counter turns red past the limit and the server says why it refuses."""
+    return StringField(_l("Subject"), validators=[
+        DataRequired(), Length(max=SUBJECT_MAX, message=_l("The subject is at most %(max)d characters: shorten it."))],
+        description=_l("At most %(count)d characters.", count=SUBJECT_MAX),
+        render_kw={"maxlength": False, "data-khet-count": SUBJECT_MAX})
+
+
 class LetterForm(FlaskForm):
     """One register line. The number is not on the form: it is taken when the line is saved."""
 
-    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
+    subject = subject_field()
     sender_ref = StringField(_l("Letter number (ที่)"), validators=[Optional(), Length(max=100)])
     letter_date = ThaiDateField(_l("Dated"), validators=[Optional(), WithinKhetYears()])
     from_text = StringField(_l("From"), validators=[Optional(), Length(max=255)])

@@ -9,10 +9,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from core.api import PeopleField, PersonField, ThaiDateField, WithinKhetYears
-from plugins.correspondence.forms import _choices, retention_field
+from plugins.correspondence.forms import _choices, retention_field, subject_field
 from plugins.correspondence.services import DOC_TYPES, SECRECIES, URGENCIES
 
 
@@ -53,7 +53,7 @@ class ComposeForm(RecipientsForm):
     letter_date = ThaiDateField(_l("Dated"), validators=[InputRequired(message=_l("Give the date of the letter.")), WithinKhetYears()])
     from_text = StringField(_l("From"), validators=[Optional(), Length(max=255)])
     to_text = StringField(_l("To"), validators=[Optional(), Length(max=255)])
-    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
+    subject = subject_field()
     urgency = SelectField(_l("Urgency"), choices=_choices(URGENCIES), default="normal")
     secrecy = SelectField(_l("Secrecy"), choices=_choices(SECRECIES), default="none",
                           description=_l("A secret letter is written in the secret register and sent only to "
@@ -62,6 +62,6 @@ class ComposeForm(RecipientsForm):
     group_id = SelectField(_l("Responsible group"), coerce=int, validators=[Optional()])
     officer_id = PersonField(_l("Responsible officer"), validators=[Optional()])
     # The summary is the register's หมายเหตุ (remarks) column: what the recipients read before opening the files.
-    remarks = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    remarks = TextAreaField(_l("Summary of the letter"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
     retention = retention_field()
     attachments = FieldList(FormField(AttachmentRow))

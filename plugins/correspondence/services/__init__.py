@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from core.api import Group, Office, Person, Refused, School, audit, db, local_today, numbers, per_request, utcnow
+from core.api import (
+    Group, Office, Person, Refused, School, audit, db, local_today, numbers, per_request, to_local, utcnow,
+)
 from plugins.correspondence import PLUGIN_ID
 from plugins.correspondence.models import Correction, Letter, LetterCode, Register, SecretReader
 
@@ -194,6 +196,28 @@ def places_of(person) -> list[Place]:
     return places
 
 
+def is_own_place(person, place: Place) -> bool:
+    """A place whose registers are this person's daily work: the central registry for whoever may write in it, the
+    groups they belong to, the schools they clerk for. Other places they may reach (an office-wide grant reaches
+    every group) come after them."""
+    if place.school is not None:
+        return place.school.id in school_ids_clerked_by(person)
+    if place.group is not None:
+        return any(m.group_id == place.group.id for m in person.group_memberships)
+    return any(place.may_register.values())
+
+
+def arrange_places(person, places: list[Place], search: str = "") -> tuple[list[Place], list[Place]]:
+    """(own places, other places), each in places_of's order, keeping only places whose name contains ``search``.
+
+    A registry clerk reaches eleven places of up to six registers each: their own come first, the rest are found
+    by name (issue 16)."""
+    wanted = search.strip().casefold()
+    found = [place for place in places if wanted in place.title.casefold()]
+    own = [place for place in found if is_own_place(person, place)]
+    return own, [place for place in found if place not in own]
+
+
 def people_by_ids(ids) -> list[Person]:
     """The active people of these ids, in the order given (the order a clerk picked them in); others are ignored."""
     ids = [int(i) for i in ids or () if fits_an_id(int(i))]
@@ -256,6 +280,27 @@ def _check_fields(register: Register, values: LetterFields) -> None:
             raise CorrespondenceError(_l("Choose the officer from the office staff."))
 
 
+# Registers of the letters a place writes itself (its own outgoing letters): a blank จาก is the place, a blank
+# date the day it was numbered. A secret register holds letters received too, so it is not one of them.
+OWN_LETTER_KINDS = ("outgoing", "circular", "order")
+
+
+def sender_name(school: School | None, group: Group | None) -> str:
+    """What a letter from this place says it is from: the school, or the office (and the group)."""
+    if school is not None:
+        return school.name
+    office = Office.current()
+    office_name = (office.short_name or office.name) if office else ""
+    return f"{office_name} {group.name}".strip() if group is not None else office_name
+
+
+def _with_sender_defaults(register: Register, values: LetterFields, now: dt.datetime) -> LetterFields:
+    """The place's own letter with จาก and ลงวันที่ filled when left blank: taking a number first left them empty,
+    so schools read "จาก —" and the print had blanks (issue 16)."""
+    return replace(values, from_text=values.from_text.strip() or sender_name(register.school, register.group),
+                   letter_date=values.letter_date or to_local(now).date())
+
+
 def register_letter(register: Register, values: LetterFields, by, *, now: dt.datetime | None = None,
                     readers=(), source_letter: Letter | None = None, commit: bool = True,
                     remote_addr: str | None = None) -> Letter:
@@ -265,6 +310,8 @@ def register_letter(register: Register, values: LetterFields, by, *, now: dt.dat
     """
     _check_fields(register, values)
     now = now or utcnow()
+    if register.kind in OWN_LETTER_KINDS and source_letter is None:
+        values = _with_sender_defaults(register, values, now)
     secret = register.kind == "secret"
     # The number's note is kept (and backed up) apart from the letter's readers: a secret subject stays out of it.
     issued = numbers.take_number(series_key(register), register.scope, now, taken_by=by,
@@ -380,5 +427,6 @@ def readers_of(letter: Letter) -> list[SecretReader]:
 # functions are part of this package's surface (views and the other service modules import them from here).
 from plugins.correspondence.services.access import (  # noqa: E402, F401
     _delivered_to, _may, _named_reader, _routed_to, _school_ids_of, is_on_route, is_recipient, may_list, may_read,
-    may_receive, may_register, may_register_in, school_ids_clerked_by, secret_filter, visible_letters,
+    may_read_files, may_receive, may_register, may_register_in, school_ids_clerked_by, secret_filter,
+    visible_letters,
 )

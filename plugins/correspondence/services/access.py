@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, or_, select
 
-from core.api import db, permission_scope
+from core.api import approvals, db, permission_scope
 from plugins.correspondence.models import Delivery, Letter, Register, Route, SecretReader
 from plugins.correspondence.permissions import READ, REGISTER, SECRET
 from plugins.correspondence.services import _unsaved_register
@@ -51,7 +51,8 @@ def secret_filter(person):
 
 
 def _routed_to(person):
-    """SQL condition on Route: a hop this person made, one addressed to them, or one to a group whose letters they keep.
+    """SQL condition on Route: a hop this person made, one addressed to them (or to someone they act for today under
+    a delegation), or one to a group whose letters they keep.
 
     A group's letters are kept by its members who hold the register permission for it (as for deliveries).
     """
@@ -59,7 +60,8 @@ def _routed_to(person):
     register_scope = permission_scope(person, REGISTER)
     if not register_scope.everywhere:
         group_ids = [g for g in group_ids if g in register_scope.group_ids]
-    conditions = [Route.by_id == person.id, Route.to_person_id == person.id]
+    # A director's stand-in (a delegation covering today) reads what was routed to the director.
+    conditions = [Route.by_id == person.id, Route.to_person_id.in_([person.id, *approvals.principals_of(person)])]
     if group_ids:
         conditions.append(Route.to_group_id.in_(group_ids))
     return or_(*conditions)
@@ -78,6 +80,22 @@ def may_read(person, letter: Letter) -> bool:
         return letter.registered_by_id == person.id or db.session.scalar(
             select(exists().where(SecretReader.letter_id == letter.id, SecretReader.person_id == person.id)))
     return may_list(person, letter.register) or is_recipient(person, letter) or is_on_route(person, letter)
+
+
+def may_read_files(person, letter: Letter) -> bool:
+    """A letter's files: whoever may open it, and whoever may open a line a recipient's register made of it when
+    it was received. The files travel with the letter: the school's own register line shows the files the office
+    sent, and a teacher the school assigned opens them (issue 16: the school's line said "no files")."""
+    if may_read(person, letter):
+        return True
+    if letter.is_secret or not person.is_authenticated:
+        return False
+    places = [Register.school_id.in_(_school_ids_of(person)),
+              Register.group_id.in_([m.group_id for m in person.group_memberships]),
+              exists().where(Route.letter_id == Letter.id, _routed_to(person))]
+    copies = db.session.scalars(select(Letter).join(Register, Register.id == Letter.register_id)
+                                .where(Letter.source_letter_id == letter.id, or_(*places)).limit(20))
+    return any(may_read(person, copy) for copy in copies)
 
 
 def visible_letters(person, register: Register, year: int):

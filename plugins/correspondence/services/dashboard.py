@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import DateTime, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
-from core.api import School, cache, db, stored_day_range, to_local, utcnow
+from core.api import School, approvals, cache, db, stored_day_range, to_local, utcnow
 from plugins.correspondence.models import Assignment, Delivery, Letter
 from plugins.correspondence.services import secret_filter
 from plugins.correspondence.services.inbox import InboxFilter, inbox_of
+from plugins.correspondence.services.routing import (is_group_clerk, returned_to, waiting_for_my_instruction,
+                                                     waiting_to_be_presented)
 from plugins.correspondence.services.tracking import FOLLOW_UP_WINDOW, _letters_sent_by, is_sender
 
 SHOWN = 5  # items listed on a card; the rest are counted
@@ -35,16 +37,38 @@ class Waiting:
     first_unreceived: list  # Delivery, most urgent first
     assigned: int
     first_assigned: list  # Assignment, oldest due first
+    # Routed letters in front of me, as "My letters" lists them: each a (Route, Letter) of the hop that brought it.
+    to_present: int = 0  # forwarded to a group whose letters I keep, not presented yet
+    first_to_present: list = field(default_factory=list)
+    to_instruct: int = 0  # presented to me as director, no officer assigned since
+    first_to_instruct: list = field(default_factory=list)
+    returned: int = 0  # handed back to me, not acted on since
+    first_returned: list = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.unreceived or self.assigned or self.to_present or self.to_instruct or self.returned)
 
 
 def waiting_for(person) -> Waiting:
-    """Letters sent to me (my school, the group I keep) not yet received, and letters assigned to me still open."""
+    """Everything in front of me: letters sent to me (my school, the group I keep) not yet received, letters
+    assigned to me still open, and routed letters waiting for my step (to present to the director, to give an
+    instruction on, returned to me). The card must agree with "My letters": a group clerk or director whose only
+    work is a routed letter was told nothing waits (issue 16)."""
     first_unreceived, unreceived = _first_and_total(
         "unreceived", person, lambda: inbox_of(person, InboxFilter(status="unreceived")))
     first_assigned, assigned = _first_and_total(
         "assigned", person, lambda: _open_assignments_of(person).options(selectinload(Assignment.letter)))
-    return Waiting(unreceived=unreceived, first_unreceived=first_unreceived, assigned=assigned,
-                   first_assigned=first_assigned)
+    found = Waiting(unreceived=unreceived, first_unreceived=first_unreceived, assigned=assigned,
+                    first_assigned=first_assigned)
+    if any(is_group_clerk(person, membership.group) for membership in person.group_memberships):
+        found.first_to_present, found.to_present = _first_and_total(
+            "to_present", person, lambda: waiting_to_be_presented(person))
+    # The statement names the directors this person stands in for today: they are part of the kept statement's key.
+    found.first_to_instruct, found.to_instruct = _first_and_total(
+        f"to_instruct:{approvals.principals_of(person)}", person, lambda: waiting_for_my_instruction(person))
+    found.first_returned, found.returned = _first_and_total("returned", person, lambda: returned_to(person))
+    return found
 
 
 def _open_assignments_of(person):

@@ -16,6 +16,7 @@ from core.api import Group, Office, School, audit, db, stored_day_range, utcnow
 from plugins.correspondence.models import Delivery, Letter, Register
 from plugins.correspondence.services import (MODULE, URGENCIES, CorrespondenceError, LetterFields, _delivered_to,
                                              _named_reader, may_receive, number_on_letter, register_for, register_letter)
+from plugins.correspondence.services import sender_name as place_sender_name
 
 STATUSES = {"unreceived": _l("Not received yet"), "received": _l("Received"), "all": _l("All")}
 ANY_URGENT = "any_urgent"  # every urgency above normal
@@ -155,9 +156,4 @@ def receive(delivery: Delivery, by, *, now: dt.datetime | None = None, remote_ad
 
 
 def _sender_name(letter: Letter) -> str:
-    register = letter.register
-    if register.school is not None:
-        return register.school.name
-    office = Office.current()
-    office_name = (office.short_name or office.name) if office else ""
-    return f"{office_name} {register.group.name}".strip() if register.group else office_name
+    return place_sender_name(letter.register.school, letter.register.group)

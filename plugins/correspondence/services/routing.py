@@ -22,7 +22,8 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from core.api import (
-    Group, GroupMembership, Person, SchoolMembership, audit, db, local_today, notifications, to_local, utcnow,
+    Group, GroupMembership, Person, SchoolMembership, approvals, audit, db, local_today, notifications, to_local,
+    utcnow,
 )
 from plugins.correspondence.models import Assignment, Letter, Route, SecretReader
 from plugins.correspondence.permissions import REGISTER
@@ -148,9 +149,17 @@ def assignable_people(letter: Letter, position: Position | None = None) -> list[
                                    .order_by(Person.first_name, Person.last_name, Person.id)))
 
 
+def acts_as_director(person, position: Position) -> bool:
+    """The letter waits for this person's instruction: it was presented to them, or to someone they act for today
+    under a delegation (core Delegation, ``approvals.principals_of``): an absent director's stand-in assigns and
+    returns in their place (issue 16)."""
+    director = position.director
+    return director is not None and (director.id == person.id or director.id in approvals.principals_of(person))
+
+
 def may_assign(person, letter: Letter, position: Position) -> bool:
     if position.stage == "director":
-        return position.director is not None and position.director.id == person.id
+        return acts_as_director(person, position)
     return position.stage == "school" and may_register(person, letter.register)
 
 
@@ -220,7 +229,7 @@ def _return_target(person, position: Position) -> tuple[int | None, Group | None
     """Whom the holder's return goes back to: (person id, group or None), or None when this person cannot return it."""
     if position.stage == "group" and is_group_clerk(person, position.group) and position.forwarded_by_id is not None:
         return position.forwarded_by_id, None
-    if position.stage == "director" and position.director is not None and position.director.id == person.id:
+    if position.stage == "director" and acts_as_director(person, position):
         return position.presented_by_id, position.group if position.presented_from == "group" else None
     return None
 
@@ -534,12 +543,14 @@ def assigned_to(person, show: str = "open", today: dt.date | None = None):
 
 
 def waiting_for_my_instruction(person):
-    """Letters presented (or, secret, forwarded) to this person as director, with no officer assigned since."""
+    """Letters presented (or, secret, forwarded) to this person as director, or to a director they stand in for
+    today, with no officer assigned since."""
     hop = aliased(Route)
     since = exists().where(Assignment.letter_id == hop.letter_id, Assignment.assigned_at >= hop.at,
                            Assignment.returned_at.is_(None))
+    directors = [person.id, *approvals.principals_of(person)]  # and those they stand in for today
     return (select(hop, Letter).join(Letter, Letter.id == hop.letter_id)
-            .where(hop.action.in_(HANDING_ACTIONS), hop.to_person_id == person.id, _latest_move(hop), ~since,
+            .where(hop.action.in_(HANDING_ACTIONS), hop.to_person_id.in_(directors), _latest_move(hop), ~since,
                    Letter.cancelled_at.is_(None), secret_filter(person))
             .order_by(hop.at.desc(), hop.id.desc()))
 

@@ -92,3 +92,27 @@ def test_the_audit_log_keeps_what_changed_on_a_secret_letter_but_not_its_words(o
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "correct")).one()
     assert entry.details == {"fields": ["subject"]}
     assert "ย้าย" not in str(entry.details) + entry.summary
+
+
+def test_a_subject_over_the_limit_is_refused_with_a_message_and_the_limit_shows_while_typing(office, login_as):
+    """Issue 16: a 5,000-character subject was cut to 500 and saved without a word (the browser's maxlength cut
+    the paste). Now the field counts up to its limit, and a longer subject is refused and saves nothing."""
+    import re
+
+
+    client = login_as(office.registry_clerk)
+    page = client.get("/correspondence/new/incoming/office").get_data(as_text=True)
+    subject_input = re.search(r'<input[^>]*id="subject"[^>]*>', page).group(0)
+    assert 'data-khet-count="500"' in subject_input and "maxlength" not in subject_input
+    assert "At most 500 characters." in page
+    script = re.search(r'<script src="(/correspondence/static/count\.js[^"]*)"', page).group(1)
+    assert "data-khet-count" in client.get(script).get_data(as_text=True)
+
+    long_subject = "ขอความอนุเคราะห์" * 400  # 6,400 characters
+    answer = client.post("/correspondence/new/incoming/office", data={
+        "subject": long_subject, "urgency": "normal", "secrecy": "none", "doc_type": "external", "group_id": 0,
+        "officer_id": 0})
+    assert answer.status_code == 200
+    assert "The subject is at most 500 characters: shorten it." in answer.get_data(as_text=True)
+    assert long_subject in answer.get_data(as_text=True)  # kept in the field to shorten, not cut
+    assert db.session.scalar(select(func.count(Letter.id))) == 0

@@ -74,8 +74,8 @@ def test_the_registry_sends_to_two_schools_one_receives_and_the_sender_sees_who(
         school.shot("waiting")
         with inbox.expect_navigation():
             inbox.get_by_role("button", name="Receive").click()
-        assert "Received." in inbox.get_by_role("alert").first.inner_text()
-        assert re.search(rf"/letters/{letter_id}\b", inbox.url)
+        assert "Received as number 1 in your register." in inbox.get_by_role("alert").first.inner_text()
+        assert not re.search(rf"/letters/{letter_id}\b", inbox.url)  # the school's own line, not the office's page
 
         # The sender sees ✓ with the time for school 1, ✗ for school 2.
         page.goto(f"/correspondence/letters/{letter_id}/receipts")
@@ -124,6 +124,99 @@ def test_on_a_phone_the_register_is_a_list_of_cards_subject_first(chromium, offi
         label = card.evaluate("row => getComputedStyle(row.cells[0], '::before').content")
         assert label == '"Number: "'  # the other cells keep their column's name
         phone.shot("register")
+        assert not phone.problems
+    finally:
+        phone.close()
+
+
+def test_on_a_phone_a_school_clerk_receives_and_sees_the_receipt_number_the_files_and_the_next_step(
+        chromium, offices, letter_fields, live_server, screenshots):
+    """Issue 16: after ลงรับ the school clerk saw the office's page; now the school's line, its receipt number to
+    write on the paper stamp, the files the office attached, and the form to assign a teacher, on a phone."""
+    import io
+
+    from core.api import attachments
+    from plugins.correspondence import services
+    from plugins.correspondence.services import sending
+    from plugins.correspondence.services.sending import Recipients
+
+    PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    # The school has received two letters before: this one is its third.
+    school_register = services.register_for("incoming", school=offices.first)
+    for n in range(2):
+        services.register_letter(school_register, letter_fields(f"หนังสือก่อนหน้า {n + 1}"), offices.first_clerk)
+    letter = services.register_letter(services.register_for("outgoing"), letter_fields(SUBJECT),
+                                      offices.registry_clerk)
+    attachments.save_uploads([("กำหนดการประชุม.pdf", io.BytesIO(PDF))], ("correspondence", "letter", letter.id),
+                             offices.registry_clerk)
+    sending.send_letter(letter, Recipients(school_ids=[offices.first.id]), offices.registry_clerk)
+    db.session.commit()
+
+    phone = BrowserSession(chromium, live_server, screenshots, "correspondence-receive-phone", phone=True)
+    try:
+        phone.sign_in("clerk1", PASSWORD)
+        page = phone.page
+        page.goto("/correspondence/inbox")
+        page.get_by_role("link", name=re.compile(re.escape(SUBJECT))).first.click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Receive").click()
+        assert "Received as number 3 in your register." in page.get_by_role("alert").first.inner_text()
+        receipt = page.locator("[data-receipt-number]")
+        assert receipt.inner_text().strip() == "3" and receipt.is_visible()
+        assert page.locator("[data-receipt-number]").bounding_box()["y"] < page.viewport_size["height"]  # no scrolling
+        assert page.get_by_role("link", name="กำหนดการประชุม.pdf").is_visible()
+        assert page.locator('[data-routing-form="assign"]').is_visible()
+        phone.fits_the_screen()
+        phone.shot("received")
+        assert not phone.problems
+    finally:
+        phone.close()
+
+
+def test_the_subject_counts_its_characters_and_turns_red_past_the_limit(chromium, offices, live_server, screenshots):
+    phone = BrowserSession(chromium, live_server, screenshots, "correspondence-subject-counter", phone=True)
+    try:
+        phone.sign_in("registry", PASSWORD)
+        page = phone.page
+        page.goto("/correspondence/new/incoming/office")
+        counter = page.locator("#subject + [data-counter]")
+        assert counter.inner_text() == "0 / 500"
+        page.locator("#subject").fill("ก" * 501)  # not cut: the whole text stays to be shortened
+        assert counter.inner_text() == "501 / 500" and "text-danger" in counter.get_attribute("class")
+        assert len(page.locator("#subject").input_value()) == 501
+        assert not phone.problems
+    finally:
+        phone.close()
+
+
+def test_on_a_phone_the_follow_up_and_receipts_lists_are_cards_subject_first(chromium, offices, letter_fields,
+                                                                             live_server, screenshots):
+    """Issue 16: every list of letters (not only the register) is a card per line on a phone, its subject first."""
+    from plugins.correspondence import services
+    from plugins.correspondence.services import sending
+    from plugins.correspondence.services.sending import Recipients
+
+    import datetime as dt
+
+    from core.api import utcnow
+
+    sent = utcnow() - dt.timedelta(days=5)  # overdue for the follow-up list
+    letter = services.register_letter(services.register_for("outgoing"), letter_fields(SUBJECT), offices.registry_clerk,
+                                      now=sent)
+    sending.send_letter(letter, Recipients(school_ids=[offices.first.id, offices.second.id]), offices.registry_clerk,
+                        now=sent)
+    db.session.commit()
+    phone = BrowserSession(chromium, live_server, screenshots, "correspondence-follow-up-phone", phone=True)
+    try:
+        phone.sign_in("registry", PASSWORD)
+        for path, title in (("/correspondence/follow-up", SUBJECT),
+                            (f"/correspondence/letters/{letter.id}/receipts", offices.first.name)):
+            phone.page.goto(path)
+            phone.fits_the_screen()
+            card = phone.page.locator(".khet-cards tbody tr").first
+            assert phone.page.locator(".khet-cards thead").is_hidden()
+            assert title in card.locator(".khet-card-title").inner_text()
+            assert card.locator(".khet-card-title").bounding_box()["y"] <= card.locator("td").first.bounding_box()["y"]
         assert not phone.problems
     finally:
         phone.close()

@@ -476,3 +476,31 @@ def test_on_a_phone_the_clerk_filters_300_schools_checks_the_list_attaches_a_fil
     sent_to = db.session.scalars(select(School.name).join(Delivery, Delivery.school_id == School.id)).all()
     assert sorted(sent_to) == [f"โรงเรียนบ้านหนองบัว {n:03d}" for n in range(10, 20)]
     assert db.session.scalar(select(Attachment.description)) == "หนังสือเชิญประชุม"
+
+
+def test_the_files_are_checked_and_stored_before_the_number_is_taken(office, sender, make_school, letter_fields,
+                                                                     monkeypatch):
+    """Issue 16: the register's series stayed locked while the files were checked and stored (~1 s per compose).
+    The files are staged first; the number is taken after; the files end up the letter's, in one transaction."""
+    from core.api import attachments, numbers
+    from plugins.correspondence.services import sending
+
+    school = make_school(name="โรงเรียนบ้านแนบไฟล์")
+    staged_when_numbered = []
+    real_take_number = numbers.take_number
+
+    def take_number(*args, **kwargs):
+        staged_when_numbered.append(db.session.scalar(select(func.count(Attachment.id))))
+        return real_take_number(*args, **kwargs)
+
+    monkeypatch.setattr(numbers, "take_number", take_number)
+    letter, _made = sending.compose_and_send(
+        "outgoing", {"group": None, "school": None}, letter_fields("ส่งกำหนดการ"), Recipients(school_ids=[school.id]),
+        sender, files=[sending.Attached(name="กำหนดการ.pdf", stream=io.BytesIO(PDF), description="กำหนดการ"),
+                       sending.Attached(name="แผนที่.png", stream=io.BytesIO(_png()), description="แผนที่")])
+    assert staged_when_numbered == [2]  # both files were staged before the number was taken
+    kept = attachments.attachments_of(("correspondence", "letter", letter.id))
+    assert sorted(f.original_name for f in kept) == ["กำหนดการ.pdf", "แผนที่.png"]
+    assert attachments.attachments_of(("correspondence", sending.PENDING_FILES, 0)) == []
+    with attachments.open_file(kept[0]) as stored:
+        assert stored.read()[:4] in (b"%PDF", b"\x89PNG")

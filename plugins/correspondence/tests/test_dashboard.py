@@ -154,3 +154,32 @@ def test_a_card_lists_the_first_few_and_counts_them_all(office, schools, send):
     urgent = _card(office.registry_clerk, "Urgent letters not received").context["urgent"]
     assert (urgent.sent, len(urgent.first_sent)) == (dashboard.SHOWN + 2, dashboard.SHOWN)
     assert all(waiting_here == 1 for _letter, waiting_here in urgent.first_sent)
+
+
+def test_routed_letters_waiting_for_the_group_clerk_and_the_director_count_on_the_card(
+        office, make_person, letter_fields, login_as):
+    """Issue 16: the group clerk and the director were told "no letters wait" while a routed letter waited for them
+    (only "My letters" showed it): the card counts letters to present, to instruct on and returned to me."""
+    from plugins.correspondence.services import routing
+
+    director = make_person(first_name="อำนวย", group=office.planning, director=True)
+    letter = services.register_letter(services.register_for("incoming"), letter_fields("ขอข้อมูลนักเรียนออกกลางคัน"),
+                                      office.registry_clerk)
+    routing.forward(letter, office.planning, office.registry_clerk)
+
+    clerk_card = _card(office.group_clerk, "Letters waiting for me").context["waiting"]
+    assert (clerk_card.to_present, clerk_card.to_instruct) == (1, 0)
+    assert [row[1].subject for row in clerk_card.first_to_present] == ["ขอข้อมูลนักเรียนออกกลางคัน"]
+    page = login_as(office.group_clerk).get("/").get_data(as_text=True)
+    assert 'data-to-present-count="1"' in page and "No letters wait for you." not in page
+
+    routing.present(letter, office.group_clerk)
+    assert _card(office.group_clerk, "Letters waiting for me").context["waiting"].to_present == 0
+    director_card = _card(director, "Letters waiting for me").context["waiting"]
+    assert (director_card.to_instruct, director_card.to_present) == (1, 0)
+    page = login_as(director).get("/").get_data(as_text=True)
+    assert 'data-to-instruct-count="1"' in page and "No letters wait for you." not in page
+
+    routing.return_letter(letter, director, reason="ไม่ใช่งานของกลุ่ม")
+    assert _card(director, "Letters waiting for me").context["waiting"].to_instruct == 0
+    assert _card(office.group_clerk, "Letters waiting for me").context["waiting"].any

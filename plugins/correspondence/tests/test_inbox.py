@@ -156,3 +156,45 @@ def test_the_delivery_page_shows_the_sender_and_the_receive_button(school, clerk
     page = login_as(clerk).get(f"/correspondence/deliveries/{delivery.id}").get_data(as_text=True)
     assert "ขอเชิญประชุม" in page and f"/correspondence/deliveries/{delivery.id}/receive" in page
     assert "border-danger" in page
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_after_receiving_the_school_clerk_sees_the_school_line_its_receipt_number_files_and_next_steps(
+        office, school, clerk, send, login_as, make_person):
+    """Issue 16: after ลงรับ a school clerk landed on the office's page (its register, its clerk, its retention),
+    without the school's own receipt number, and the school's line said there were no files."""
+    import io
+
+    from core.api import attachments
+
+    delivery = send("ขอเชิญประชุมผู้บริหาร", school)
+    attachments.save_uploads([("กำหนดการ.pdf", io.BytesIO(PDF))], ("correspondence", "letter", delivery.letter_id),
+                             office.registry_clerk)
+    db.session.commit()
+    teacher = make_person(first_name="ครูสมใจ", school=school, school_role="teacher")
+    client = login_as(clerk)
+    answer = client.post(f"/correspondence/deliveries/{delivery.id}/receive")
+    db.session.refresh(delivery)
+    line = db.session.get(type(delivery.letter), delivery.incoming_letter_id)
+    assert line.register.school_id == school.id
+    assert answer.headers["Location"].endswith(f"/correspondence/letters/{line.id}")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    number = services.printed_number(line)
+    assert f"Received as number {number} in your register." in page
+    assert re.search(rf"data-receipt-number>\s*{re.escape(number)}\s*<", page)
+    assert "กำหนดการ.pdf" in page and "No files." not in page
+    assert "data-routing-form=\"assign\"" in page  # the next step: assign a teacher
+    assert office.registry_clerk.full_name not in page  # not the office's page
+    # The receipt stays the place to come back to: the delivery link now opens the school's line.
+    assert client.get(f"/correspondence/deliveries/{delivery.id}").headers["Location"].endswith(
+        f"/correspondence/letters/{line.id}")
+
+    # The file travels with the letter: the teacher the school assigns opens it from the school's line.
+    from plugins.correspondence.services import routing
+    routing.assign(line, [teacher], clerk, instruction="เข้าร่วมประชุม")
+    download = re.search(r'<li data-file><a href="([^"]+)">กำหนดการ.pdf', page).group(1)
+    assert login_as(teacher).get(download).status_code == 200
+    assert login_as(make_person(first_name="คนอื่น", school=school, school_role="teacher")).get(
+        download).status_code == 403

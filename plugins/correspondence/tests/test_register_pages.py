@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -122,3 +124,64 @@ def test_index_shows_the_places_a_person_works_in(office, login_as, letter_field
     assert office.planning.name in clerk_page
     assert f"/correspondence/new/incoming/group:{office.planning.id}" in clerk_page
     assert "/correspondence/new/incoming/office" not in clerk_page
+
+
+def test_one_way_to_write_our_own_letter_with_the_sender_and_the_date_filled(office, login_as, grant, make_school,
+                                                                            make_person):
+    """Issue 16: taking a number first left จาก and ลงวันที่ empty, so schools read "จาก —" and the print had
+    blanks. Whoever may send is taken to the compose page; a number taken without sending has the same defaults,
+    and a blank จาก or date is the place and the day it was numbered."""
+    from core.api import local_today
+    from plugins.correspondence.models import Delivery
+    from plugins.correspondence.services import inbox, sending
+
+    client = login_as(office.registry_clerk)
+    page = client.get("/correspondence/new/outgoing/office").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="from_text"[^>]*value="สพป.ทดสอบ เขต 1"', page)  # the office as sender
+    assert re.search(r'<input[^>]*id="letter_date"[^>]*value="[^"]+"', page)  # today
+    grant("correspondence.send", to=office.registry_clerk)
+    answer = client.get("/correspondence/new/outgoing/office")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/correspondence/compose/outgoing/office")
+
+    client.post("/correspondence/new/outgoing/office", data={
+        "subject": "ส่งรายงาน", "urgency": "normal", "secrecy": "none", "doc_type": "external", "group_id": 0,
+        "officer_id": 0})
+    client.post("/correspondence/new/incoming/office", data={
+        "subject": "หนังสือเข้า", "urgency": "normal", "secrecy": "none", "doc_type": "external", "group_id": 0,
+        "officer_id": 0})
+    ours, received = _letters()
+    assert (ours.from_text, ours.letter_date) == ("สพป.ทดสอบ เขต 1", local_today())
+    assert (received.from_text, received.letter_date) == ("", None)  # a received letter says what the paper says
+
+    clerk = make_person(first_name="ธุรการ")
+    school = make_school(name="โรงเรียนบ้านจาก", clerks=[clerk])
+    sending.send_letter(ours, sending.Recipients(school_ids=[school.id]), office.registry_clerk)
+    delivery = db.session.scalar(select(Delivery).where(Delivery.letter_id == ours.id))
+    assert "สพป.ทดสอบ เขต 1" in login_as(clerk).get(f"/correspondence/deliveries/{delivery.id}").get_data(as_text=True)
+    assert inbox.receive(delivery, clerk).received_at is not None
+
+
+def test_the_registry_clerks_register_page_puts_their_own_places_first_and_finds_the_others(
+        office, login_as, make_group, make_school, make_person, grant):
+    """Issue 16: the registry clerk saw ~130 look-alike buttons (11 places × up to 6 registers). Their own places
+    come first, each register has one button, and the other places are folded and found by name."""
+    groups = [make_group(name=f"กลุ่มงานที่ {n}") for n in range(6)]
+    school_clerk = make_person(first_name="ธุรการโรงเรียน")
+    school = make_school(name="โรงเรียนบ้านค้นหา", clerks=[school_clerk, office.registry_clerk])
+    grant("correspondence.send", to=office.registry_clerk)
+    client = login_as(office.registry_clerk)
+    page = client.get("/correspondence/").get_data(as_text=True)
+
+    own = re.findall(r'data-own-place="([^"]+)"', page)
+    others = re.findall(r'data-other-place="([^"]+)"', page)
+    assert own == ["office", f"school:{school.id}"]  # the central registry and the school they clerk for
+    assert set(others) >= {f"group:{g.id}" for g in [office.planning, *groups]} and all(o.startswith("group:") for o in others)
+    assert page.index("data-own-place") < page.index("data-other-places")
+    office_card = re.search(r'data-own-place="office".*?</ul>', page, re.S).group(0)
+    assert office_card.count("/correspondence/compose/outgoing/office") == 1
+    assert "/correspondence/new/outgoing/office" not in office_card  # one button per register, not two
+
+    found = client.get("/correspondence/?q=งานที่ 3").get_data(as_text=True)
+    assert re.findall(r'data-other-place="([^"]+)"', found) == [f"group:{groups[3].id}"]
+    nothing = client.get("/correspondence/?q=ไม่มีชื่อนี้").get_data(as_text=True)
+    assert "data-no-place" in nothing

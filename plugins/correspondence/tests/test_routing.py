@@ -349,3 +349,54 @@ def test_a_letter_of_the_group_own_register_starts_with_its_clerk(office, staff,
     assert "nothing for you to return" in _post(clerk, letter, "return", reason="ผิดกลุ่ม").get_data(as_text=True)
     _post(clerk, letter, "present")
     assert _hops(letter) == [("present", office.group_clerk.id, staff.director.id, office.planning.id)]
+
+
+def test_on_the_directors_page_return_looks_unlike_assign_and_asks_for_the_reason_in_place(
+        office, staff, incoming, login_as):
+    """Issue 16: "มอบหมาย" and "ส่งคืน" were identical buttons side by side; returning is now a red, separate
+    control that opens its reason field in place, and the assign button stays the page's primary one."""
+    import re
+
+    _walk_to_director(office, staff, incoming, login_as)
+    director = login_as(staff.director)
+    page = director.get(f"/correspondence/letters/{incoming.id}").get_data(as_text=True)
+    assign = re.search(r'data-routing-form="assign".*?</form>', page, re.S).group(0)
+    assert re.search(r'<button type="submit" class="btn btn-primary">Assign</button>', assign)
+    back = re.search(r'data-routing-form="return".*?</form>', page, re.S).group(0)
+    assert "<details" in back and 'class="btn btn-sm btn-outline-danger" data-return-open' in back
+    assert 'name="reason"' in back and "btn-danger" in back and "btn-primary" not in back
+    assert "Return the letter" in back
+
+    page = _post(director, incoming, "return", reason="").get_data(as_text=True)
+    assert "Returned." not in page
+    assert routing.position_of(incoming).stage == "director"
+
+
+def test_someone_acting_for_the_absent_director_under_a_delegation_opens_assigns_and_returns(
+        office, staff, incoming, login_as, make_person):
+    """Issue 16: the stand-in for an absent group director (core Delegation) could neither open the letter presented
+    to the director nor assign it. Under a delegation covering today they do both, and it waits for them on
+    "My letters"; once the delegation has ended they are refused again."""
+    from core.testing import make_delegation
+
+    deputy = make_person(first_name="รักษาการ", group=office.planning)
+    today = local_today()
+    delegation = make_delegation(staff.director, deputy, today, today + dt.timedelta(days=3))
+    _walk_to_director(office, staff, incoming, login_as)
+
+    stand_in = login_as(deputy)
+    assert stand_in.get(f"/correspondence/letters/{incoming.id}").status_code == 200
+    assert f'data-letter="{incoming.id}"' in stand_in.get("/correspondence/mine").get_data(as_text=True)
+    assert routing.choices_for(deputy, incoming).assignable
+    page = _post(stand_in, incoming, "assign", officer_ids=[staff.officer_a.id], instruction="ดำเนินการแทน ผอ.กลุ่ม")
+    assert "Assigned." in page.get_data(as_text=True)
+    assert _hops(incoming)[-1] == ("assign", deputy.id, staff.officer_a.id, None)
+
+    delegation.starts_on = delegation.ends_on = today - dt.timedelta(days=1)  # over: the deputy is no one's stand-in
+    db.session.commit()
+    other = services.register_letter(services.register_for("incoming"), services.LetterFields(subject="อีกเรื่อง"),
+                                     office.registry_clerk)
+    _walk_to_director(office, staff, other, login_as)
+    assert login_as(deputy).get(f"/correspondence/letters/{other.id}").status_code == 403
+    with pytest.raises(CorrespondenceError):
+        routing.assign(other, [staff.officer_a], deputy, instruction="ไม่ได้รับมอบ")

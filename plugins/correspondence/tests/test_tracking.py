@@ -69,7 +69,7 @@ def test_sent_to_300_schools_2_receive_the_receipt_page_shows_two_ticks_with_tim
 
     page = login_as(office.registry_clerk).get(f"/correspondence/letters/{letter.id}/receipts").get_data(as_text=True)
 
-    ticks = re.findall(r"<td>([^<]+)</td>\s*<td class=\"text-success\" data-received>✓ ([^<]+)</td>", page)
+    ticks = re.findall(r"<td class=\"khet-card-title\">([^<]+)</td>\s*<td class=\"text-success\" data-received>✓ ([^<]+)</td>", page)
     assert sorted(name for name, _when in ticks) == sorted([first.name, second.name])
     assert page.count("data-not-received") == 298
     when_first = dict(ticks)[first.name]

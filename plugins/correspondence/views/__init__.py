@@ -10,7 +10,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core.api import (
-    SIGNED_IN, Group, Person, UploadPolicy, attach_from_form, attachments, audit, db, paginate, require, saving,
+    SIGNED_IN, Group, Person, UploadPolicy, attach_from_form, attachments, audit, db, local_today, paginate, require,
+    saving,
 )
 from plugins.correspondence import services
 from plugins.correspondence.forms import (CancelForm, CorrectionForm, FilesForm, ForwardForm, LetterForm,
@@ -20,7 +21,8 @@ from plugins.correspondence.models import Letter, Register
 from plugins.correspondence.services import DOC_TYPES, KINDS, SECRECIES, URGENCIES, CorrespondenceError
 from plugins.correspondence.services import sending as sending_rules
 
-bp = Blueprint(PLUGIN_ID, __name__, template_folder=Path(__file__).parent.parent / "templates")
+bp = Blueprint(PLUGIN_ID, __name__, template_folder=Path(__file__).parent.parent / "templates",
+               static_folder=Path(__file__).parent.parent / "static", static_url_path="/static")
 
 
 @bp.context_processor
@@ -92,8 +94,14 @@ def _fields_from(form) -> services.LetterFields:
 @bp.route("/")
 @require(SIGNED_IN)
 def index():
+    """The registers this person keeps or reads, by place: their own places first, the others found by name."""
+    wanted = request.args.get("q", "")[:100]
     places = services.places_of(current_user)
-    return render_template("correspondence/index.html", places=places, year=services.current_year())
+    own, others = services.arrange_places(current_user, places, wanted)
+    composable = {(place.scope, kind) for place in places for kind in services.SENDABLE_KINDS
+                  if place.may_register.get(kind) and sending_rules.may_compose(current_user, kind, place.owner)}
+    return render_template("correspondence/index.html", own=own, others=others, search=wanted,
+                           any_place=bool(places), composable=composable, year=services.current_year())
 
 
 @bp.route("/registers/<int:register_id>")
@@ -120,10 +128,17 @@ def new_letter(kind, scope):
         abort(404)
     if not services.may_register_in(current_user, kind, place):
         abort(403)
+    if kind in services.OWN_LETTER_KINDS and request.method == "GET":
+        if sending_rules.may_compose(current_user, kind, place):
+            # One way to write the place's own letter: the compose page numbers it, files and sends it.
+            return redirect(url_for("correspondence.compose", kind=kind, scope=scope))
     form = LetterForm()
     _fill_choices(form)
     if kind == "secret" and request.method == "GET":
         form.secrecy.data = "secret"
+    if kind in services.OWN_LETTER_KINDS and request.method == "GET":  # the same defaults as the compose page
+        form.letter_date.data = local_today()
+        form.from_text.data = services.sender_name(place.get("school"), place.get("group"))
     if form.validate_on_submit():
         with saving(form=form) as saved:  # the letter and its files, or neither
             target = services.register_for(kind, **place)
@@ -145,6 +160,9 @@ def show(letter_id):
     letter = _readable_letter(letter_id)
     return render_template("correspondence/letter.html", letter=letter,
                            files=attachments.attachments_of((PLUGIN_ID, "letter", letter.id)),
+                           # A received letter's line shows the files the sender attached (they travel with it).
+                           sent_files=attachments.attachments_of((PLUGIN_ID, "letter", letter.source_letter_id))
+                           if letter.source_letter_id else [],
                            corrections=services.corrections_of(letter),
                            may_register=services.may_register(current_user, letter.register),
                            may_send=sending_rules.may_send(current_user, letter),

@@ -9,7 +9,7 @@ from flask_login import current_user
 from core.api import SIGNED_IN, db, paginate, require, saving
 from plugins.correspondence import services
 from plugins.correspondence.forms.inbox import InboxFilterForm
-from plugins.correspondence.models import Delivery
+from plugins.correspondence.models import Delivery, Letter
 from plugins.correspondence.services import CorrespondenceError, inbox as inbox_rules
 from plugins.correspondence.views import bp
 
@@ -52,7 +52,7 @@ def _delivery_for_me(delivery_id: int) -> Delivery:
 def delivery(delivery_id):
     found = _delivery_for_me(delivery_id)
     if found.received_at is not None:
-        return redirect(url_for("correspondence.show", letter_id=found.letter_id))
+        return redirect(url_for("correspondence.show", letter_id=_page_after_receipt(found)))
     return render_template("correspondence/delivery.html", delivery=found, letter=found.letter,
                            sender=inbox_rules.sender_name(found.letter))
 
@@ -63,6 +63,24 @@ def receive(delivery_id):
     found = _delivery_for_me(delivery_id)
     with saving(_("Received.")) as saved:
         inbox_rules.receive(found, current_user, remote_addr=request.remote_addr)
+        line = _line_of(found)
+        if line is not None:
+            saved.message = _("Received as number %(number)s in your register.", number=services.printed_number(line))
     if not saved:
         return redirect(url_for("correspondence.inbox"))
-    return redirect(url_for("correspondence.show", letter_id=found.letter_id))
+    return redirect(url_for("correspondence.show", letter_id=_page_after_receipt(found)))
+
+
+def _page_after_receipt(delivery: Delivery) -> int:
+    """The letter a recipient sees once it is received: the line their own register made of it (their receipt
+    number, their retention, their next steps), not the sender's page (issue 16); the sent letter when no line
+    was made (a letter to a person) or they may not open the line."""
+    line = _line_of(delivery)
+    if line is not None and services.may_read(current_user, line):
+        return line.id
+    return delivery.letter_id
+
+
+def _line_of(delivery: Delivery) -> Letter | None:
+    """The line the receipt made in the recipient's incoming register, if any."""
+    return db.session.get(Letter, delivery.incoming_letter_id) if delivery.incoming_letter_id else None

@@ -30,7 +30,7 @@ from plugins.correspondence.services import CorrespondenceError
 from plugins.correspondence.services import sending as sending_rules
 from plugins.correspondence.views import _fill_choices, _place_or_404, _readable_letter, bp
 
-COMPOSE_LABELS = {"outgoing": _l("Outgoing letter"), "circular": _l("Circular"), "order": _l("Order"),
+COMPOSE_LABELS = {"outgoing": _l("Outgoing letter"), "circular": _l("Circular"), "order": _l("Official order"),
                   "secret": _l("Secret letter")}
 
 # --- the recipient pickers ------------------------------------------------------------------------------------

@@ -176,7 +176,7 @@ def navbar_menu_html() -> Markup:
     sections = g.khet_layout["menu_sections"] if "khet_layout" in g else []
     shown = tuple((section, label, tuple((e.label, e.url, e.badge, e.active) for e in entries))
                   for section, label, entries in sections)
-    user_id = current_user.get_id() if current_user.is_authenticated else None
+    user_id = current_user.id if current_user.is_authenticated else None  # one copy per person, not per session
     key = ("navbar_menu_html", user_id)
     return cache.process_cache().get(key, shown, lambda: Markup(
         current_app.jinja_env.get_template("_navbar_menu.html").render(menu_sections=sections)))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from flask import current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -158,14 +159,39 @@ def template_context() -> dict:
         **g.khet_layout,
         "languages": current_app.config["LANGUAGES"],
         "render_card": render_card,
+        "navbar_menu_html": navbar_menu_html,
         "module_name": module_name,
         "today": calendar.local_today(),
     }
 
 
-def render_card(card) -> Markup:
-    """A dashboard card's body: its template sees ``card`` and each value of ``card.context`` by name."""
-    return Markup(render_template(card.template, **{**card.context, "card": card}))
+def navbar_menu_html() -> Markup:
+    """The menu's HTML (``_navbar_menu.html``), rendered again only when what it shows changes.
+
+    Rendering some thirty escaped links cost every signed-in page more than finding them. The HTML is a
+    pure function of the menu's sections (labels, links, badges, which one is open), so a worker keeps one
+    copy per person together with the sections it was rendered from and reuses it while they are equal:
+    no stamp is needed, a changed badge or grant changes the sections themselves.
+    """
+    sections = g.khet_layout["menu_sections"] if "khet_layout" in g else []
+    shown = tuple((section, label, tuple((e.label, e.url, e.badge, e.active) for e in entries))
+                  for section, label, entries in sections)
+    user_id = current_user.id if current_user.is_authenticated else None  # one copy per person, not per session
+    key = ("navbar_menu_html", user_id)
+    return cache.process_cache().get(key, shown, lambda: Markup(
+        current_app.jinja_env.get_template("_navbar_menu.html").render(menu_sections=sections)))
+
+
+@pass_context
+def render_card(context, card) -> Markup:
+    """A dashboard card's body: its template sees ``card``, each value of ``card.context`` by name, and what
+    the page's template sees (``current_user``, ``csrf_token``...).
+
+    The card is rendered in the page's own context rather than through ``render_template``, which ran
+    every context processor again for each card.
+    """
+    template = current_app.jinja_env.get_template(card.template)
+    return Markup(template.render({**context.get_all(), **card.context, "card": card}))
 
 
 def module_name(plugin_id: str) -> str:

@@ -178,3 +178,22 @@ def test_the_bare_signed_in_page_makes_few_queries_and_rereads_nothing_kept(clie
                  "core_delegation"):
         assert not log.touching(kept), f"{kept} is read again although no stamp changed: {log.touching(kept)}"
     assert len(log.touching("core_cache_stamp")) == 1
+
+
+def test_the_kept_menu_html_follows_the_open_page_the_language_and_the_person(app, client, login_as, make_person,
+                                                                             grant):
+    """core.web.navbar_menu_html reuses a person's rendered menu only while its sections are the same."""
+    clerk = make_person()
+    grant("core.roles.manage", to=clerk)
+    login_as(clerk)
+    roles_link = 'href="/admin/roles"'
+    assert roles_link + ' aria-current="page"' not in client.get(BARE_PAGE).get_data(as_text=True)
+    assert roles_link + ' aria-current="page"' in client.get(ROLES_PAGE).get_data(as_text=True)
+    assert roles_link + ' aria-current="page"' not in client.get(BARE_PAGE).get_data(as_text=True)
+    thai = client.get(BARE_PAGE).get_data(as_text=True)
+    client.post("/locale", data={"locale": "en"})
+    english = client.get(BARE_PAGE).get_data(as_text=True)
+    assert "Roles and permissions" in english and "Roles and permissions" not in thai
+    other = make_person()  # no grant: the clerk's kept menu is not theirs
+    login_as(other)
+    assert roles_link not in client.get(BARE_PAGE).get_data(as_text=True)

@@ -169,8 +169,6 @@ def test_an_outgoing_letter_is_numbered_attached_and_sent_to_two_schools_and_bot
         page.get_by_label("Subject").fill(subject)
         page.get_by_label("Dated", exact=True).fill(format_thai_date(local_today()))
         page.get_by_label("To", exact=True).fill("ผู้อำนวยการโรงเรียน (2 โรง)")
-        page.get_by_label("File 1", exact=True).set_input_files(str(agenda))
-        page.get_by_label("What file 1 is", exact=True).fill("กำหนดการประชุม")
         page.get_by_text("Pick schools").click()
         for school in schools.values():
             page.get_by_placeholder("Filter by name, code, district or network").fill(school.name)
@@ -178,6 +176,9 @@ def test_an_outgoing_letter_is_numbered_attached_and_sent_to_two_schools_and_bot
         page.get_by_role("button", name="Check the recipients").click()
         send_button = page.get_by_role("button", name=re.compile(r"Send to 2 recipient"))
         send_button.wait_for()
+        # The files come once the recipients are checked: the number, the files and the sending are one step.
+        page.get_by_label("File 1", exact=True).set_input_files(str(agenda))
+        page.get_by_label("What file 1 is", exact=True).fill("กำหนดการประชุม")
         sender.fits_the_screen()
         sender.shot("checked")
         _submit(page, send_button)

@@ -91,6 +91,7 @@ def test_an_incoming_ministry_letter_is_registered_forwarded_presented_assigned_
         _submit(page, forward.get_by_role("button", name="Forward"))
         assert _hops(page) == ["forward"]
         assert PLANNING in page.locator('[data-hop="forward"]').inner_text()
+        registry.fits_the_screen()
         registry.shot("forwarded")
 
         # The group's clerk presents it to the group's director.
@@ -99,6 +100,7 @@ def test_an_incoming_ministry_letter_is_registered_forwarded_presented_assigned_
         page.goto(f"/correspondence/letters/{letter_id}")
         present = page.locator('[data-routing-form="present"]')
         assert demo_people[GROUP_DIRECTOR].full_name in present.inner_text()
+        clerk.fits_the_screen()
         _submit(page, present.get_by_role("button", name="Present"))
         assert _hops(page) == ["forward", "present"]
 

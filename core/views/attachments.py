@@ -40,7 +40,7 @@ def download(attachment_id: int, token: str):
     response = Response(wrap_file(request.environ, stored), content_type=attachment.content_type, direct_passthrough=True)
     response.content_length = attachment.size
     response.headers["Content-Disposition"] = content_disposition(
-        attachment.original_name, inline=attachment.file_kind.inline, fallback_stem=f"attachment-{attachment.id}"
+        attachment.original_name, inline=attachment.file_kind.inline, fallback_stem=fallback_stem_of(attachment)
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Should a browser still render the file as a page, it runs nothing and reaches nothing of this site.
@@ -66,13 +66,23 @@ def _audit(attachment: Attachment, refused: bool = False) -> None:
         db.session.commit()
 
 
+def fallback_stem_of(attachment: Attachment) -> str:
+    """The ASCII name a client without RFC 5987 saves a Thai-named file as: what it belongs to, so it can be found."""
+    return _UNSAFE_IN_FALLBACK.sub("_", f"{attachment.record_type}-{attachment.record_id}-file-{attachment.id}")
+
+
 def content_disposition(filename: str, inline: bool, fallback_stem: str = "attachment") -> str:
-    """RFC 6266: an ASCII ``filename`` for old clients and ``filename*`` (RFC 5987, UTF-8) for Thai names."""
+    """RFC 6266: an ASCII ``filename`` for old clients and ``filename*`` (RFC 5987, UTF-8) for Thai names.
+
+    A stem with any non-ASCII letter is replaced by ``fallback_stem`` as a whole: the ASCII scraps of a Thai name
+    ("04183" of "หนังสือ ที่ ศธ 04183") say less than the record the file belongs to.
+    """
     disposition = "inline" if inline else "attachment"
     stem, dot, extension = filename.rpartition(".")
     if not dot:
         stem, extension = filename, ""
-    ascii_stem = _UNSAFE_IN_FALLBACK.sub("_", stem).strip(" ._") or fallback_stem
+    ascii_stem = "" if not stem.isascii() else _UNSAFE_IN_FALLBACK.sub("_", stem).strip(" ._")
+    ascii_stem = ascii_stem or fallback_stem
     ascii_extension = _UNSAFE_IN_FALLBACK.sub("", extension)
     fallback = ascii_stem + ("." + ascii_extension if ascii_extension else "")
     value = f'{disposition}; filename="{fallback}"'

@@ -495,7 +495,8 @@ def test_reader_gets_the_pdf_as_a_download_with_its_thai_name(uploads, client, l
     assert disposition.startswith("attachment; ")
     assert "sandbox" in response.headers["Content-Security-Policy"]
     assert f"filename*=UTF-8''{quote(THAI_NAME)}" in disposition
-    assert 'filename="04183.pdf"' in disposition  # the ASCII part, for clients without RFC 5987
+    # The ASCII part, for clients without RFC 5987: the record and the file, not the scraps of the Thai name.
+    assert f'filename="letter-1-file-{attachment.id}.pdf"' in disposition
     assert "private" in response.headers["Cache-Control"]
 
 
@@ -512,13 +513,22 @@ def test_office_documents_are_downloaded_not_opened_in_the_browser(uploads, clie
     db.session.commit()
     response = login_as(reader).get(url_of(attachment))
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"].startswith('attachment; filename="attachment-')
+    assert response.headers["Content-Disposition"].startswith(f'attachment; filename="letter-1-file-{attachment.id}.docx"')
     assert response.headers["Content-Type"] == attachments.KINDS["docx"].mime
 
 
 def test_content_disposition_cannot_be_broken_by_quotes_or_semicolons():
     header = attachments_view().content_disposition('a"b;c\r\n.pdf', inline=False)
     assert header == "attachment; filename=\"a_b_c.pdf\"; filename*=UTF-8''a%22b%3Bc%0D%0A.pdf"
+
+
+def test_a_thai_file_name_keeps_its_thai_in_filename_star_and_names_the_record_in_the_ascii_fallback():
+    """Issue 16: the ASCII fallback of "หนังสือราชการ ที่ ศธ 04183.pdf" was "04183.pdf", the Thai dropped."""
+    header = attachments_view().content_disposition(THAI_NAME, inline=False, fallback_stem="letter-7-file-12")
+    assert header == f"attachment; filename=\"letter-7-file-12.pdf\"; filename*=UTF-8''{quote(THAI_NAME)}"
+    mixed = attachments_view().content_disposition("แบบรายงาน form-2.xlsx", inline=False, fallback_stem="s-1-file-2")
+    assert mixed.startswith('attachment; filename="s-1-file-2.xlsx"; ')
+    assert attachments_view().content_disposition("report-2569.pdf", inline=True) == 'inline; filename="report-2569.pdf"'
 
 
 def attachments_view():
